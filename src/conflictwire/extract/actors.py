@@ -1,0 +1,162 @@
+"""Actors: named groups from the dictionary and generic actors named in ACLED's style, with roles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spacy.tokens import Span, Token
+
+from conflictwire.annotate.dictionaries import ActorDictionary, CountryTable
+from conflictwire.annotate.pipeline import ACTOR_LABEL
+from conflictwire.model import Actor
+
+#: Generic heads and the ACLED-style name template and kind they stand for.
+_GENERIC: dict[str, tuple[str, str]] = {
+    "army": ("Military Forces of {c}", "state"), "military": ("Military Forces of {c}", "state"),
+    "troops": ("Military Forces of {c}", "state"), "soldier": ("Military Forces of {c}", "state"),
+    "force": ("Military Forces of {c}", "state"), "forces": ("Military Forces of {c}", "state"),
+    "serviceman": ("Military Forces of {c}", "state"), "marine": ("Military Forces of {c}", "state"),
+    "navy": ("Military Forces of {c}", "state"), "airforce": ("Military Forces of {c}", "state"),
+    "jet": ("Military Forces of {c}", "state"), "warplane": ("Military Forces of {c}", "state"),
+    "police": ("Police Forces of {c}", "state"), "policeman": ("Police Forces of {c}", "state"),
+    "gendarme": ("Police Forces of {c}", "state"), "gendarmerie": ("Police Forces of {c}", "state"),
+    "authority": ("Government of {c}", "state"), "government": ("Government of {c}", "state"),
+    "regime": ("Military Forces of {c}", "state"),
+    "protester": ("Protesters ({c})", "protesters"), "demonstrator": ("Protesters ({c})", "protesters"),
+    "rioter": ("Rioters ({c})", "rioters"), "mob": ("Rioters ({c})", "rioters"),
+    "civilian": ("Civilians ({c})", "civilians"), "resident": ("Civilians ({c})", "civilians"),
+    "villager": ("Civilians ({c})", "civilians"), "worshipper": ("Civilians ({c})", "civilians"),
+    "farmer": ("Civilians ({c})", "civilians"), "student": ("Civilians ({c})", "civilians"),
+    "passenger": ("Civilians ({c})", "civilians"), "journalist": ("Civilians ({c})", "civilians"),
+    "child": ("Civilians ({c})", "civilians"), "woman": ("Civilians ({c})", "civilians"),
+    "schoolgirl": ("Civilians ({c})", "civilians"), "family": ("Civilians ({c})", "civilians"),
+    "gunman": ("Unidentified Armed Group ({c})", "unidentified"),
+    "militant": ("Unidentified Armed Group ({c})", "unidentified"),
+    "assailant": ("Unidentified Armed Group ({c})", "unidentified"),
+    "attacker": ("Unidentified Armed Group ({c})", "unidentified"),
+    "insurgent": ("Unidentified Armed Group ({c})", "unidentified"),
+    "jihadist": ("Unidentified Armed Group ({c})", "unidentified"),
+    "islamist": ("Unidentified Armed Group ({c})", "unidentified"),
+    "rebel": ("Unidentified Armed Group ({c})", "unidentified"),
+    "bandit": ("Unidentified Armed Group ({c})", "unidentified"),
+    "fighter": ("Unidentified Armed Group ({c})", "unidentified"),
+}
+#: Modifiers that turn a generic "forces" into state forces even without a demonym.
+_STATE_MODIFIERS = {"government", "security", "state", "regime", "pro-government", "army", "military"}
+CIVILIAN_KINDS = {"civilians"}
+
+
+@dataclass(frozen=True)
+class ActorMention:
+    actor: Actor
+    start: int  # char offsets in the doc
+    end: int
+    token: Token  # the mention's root token
+
+
+class ActorFinder:
+    """Finds actor mentions in sentences and names them in ACLED's style."""
+
+    def __init__(self, actors: ActorDictionary, countries: CountryTable) -> None:
+        self.actors = actors
+        self.countries = countries
+
+    def find(self, sent: Span, country: str | None) -> list[ActorMention]:
+        """Named and generic actors in a sentence, in text order; ``country`` names generic ones."""
+        found: list[ActorMention] = []
+        taken: set[int] = set()
+        for ent in sent.ents:
+            if ent.label_ == ACTOR_LABEL:
+                entry = self.actors.by_name(ent.ent_id_) or self.actors.find(ent.text)
+                if entry:
+                    found.append(ActorMention(Actor(ent.text, entry.name, entry.kind, entry.side), ent.start_char, ent.end_char, ent.root))
+                    taken.update(range(ent.start, ent.end))
+        for tok in sent:
+            if tok.i in taken or tok.pos_ not in ("NOUN", "PROPN"):
+                continue
+            m = self._generic(tok, country)
+            if m:
+                found.append(m)
+                taken.add(tok.i)
+        return sorted(found, key=lambda m: m.start)
+
+    def _generic(self, tok: Token, country: str | None) -> ActorMention | None:
+        """A generic actor for a noun such as "soldiers", "Syrian troops" or "security forces"."""
+        lemma = tok.lemma_.lower()
+        if lemma not in _GENERIC and tok.lower_ not in _GENERIC:
+            return None
+        template, kind = _GENERIC.get(lemma) or _GENERIC[tok.lower_]
+        mods = [c for c in tok.children if c.dep_ in ("amod", "compound", "nmod", "poss")]
+        # "Russian and Syrian military": the demonyms are conjuncts of the first modifier
+        mods += [cc for c in list(mods) for cc in c.conjuncts]
+        c_iso = None
+        for m in mods:
+            hit = self.countries.find(m.text)
+            if hit:
+                c_iso = hit.iso2
+                break
+        if lemma in ("force", "forces") and c_iso is None and not any(m.lower_ in _STATE_MODIFIERS for m in mods):
+            return None  # "forces" alone may be anyone's
+        if lemma in ("fighter", "rebel", "militant") and tok.ent_type_ == ACTOR_LABEL:
+            return None
+        iso = c_iso or country
+        cname = self.countries.name_of(iso) if iso else None
+        if cname is None:
+            if kind == "state":
+                return None  # a state actor without a country is no actor we can name
+            name = template.replace(" ({c})", "").replace(" of {c}", "")
+        else:
+            name = template.format(c=cname)
+        left = min([tok.i, *(m.i for m in mods)])
+        span = tok.doc[left:tok.i + 1]
+        actor = Actor(span.text, name, kind, side=f"government-{iso}" if kind == "state" and iso else None)
+        return ActorMention(actor, span.start_char, span.end_char, tok)
+
+
+def assign_roles(trigger: Token, mentions: list[ActorMention]) -> tuple[list[ActorMention], list[ActorMention]]:
+    """Split actor mentions into agents (actor1 candidates) and targets (actor2 candidates).
+
+    Uses the trigger's syntax: subjects and "by" agents act; objects, passive subjects and
+    "on"/"against" objects are acted upon; "between A and B" puts A first and B second.
+    """
+    agents: list[ActorMention] = []
+    targets: list[ActorMention] = []
+    by_token = {m.token.i: m for m in mentions}
+
+    def collect(tok: Token) -> list[ActorMention]:
+        return [by_token[t.i] for t in tok.subtree if t.i in by_token]
+
+    verb = trigger
+    # a noun trigger ("clashes", "strike") takes its role words from its own preps and from the verb above it
+    for child in trigger.children:
+        dep = child.dep_
+        if dep in ("nsubj", "agent", "poss") or (dep == "prep" and child.lower_ == "by"):
+            agents += collect(child)
+        elif dep in ("dobj", "nsubjpass", "attr") or (dep == "prep" and child.lower_ in ("on", "against", "targeting")):
+            targets += collect(child)
+        elif dep == "prep" and child.lower_ in ("between", "among"):
+            both = collect(child)
+            agents += both[:1]
+            targets += both[1:]
+        elif dep == "prep" and child.lower_ == "with" and trigger.pos_ in ("VERB", "NOUN"):
+            targets += collect(child)
+    if trigger.dep_ in ("dobj", "nsubj", "pobj") and trigger.head.pos_ == "VERB":
+        verb = trigger.head
+        for child in verb.children:
+            if child.dep_ in ("nsubj",) and child.i != trigger.i:
+                agents += [m for m in collect(child) if m not in agents]
+    if trigger.dep_ == "nsubj":
+        for child in trigger.head.children:
+            if child.dep_ == "dobj":
+                targets += collect(child)
+    return _dedupe(agents), [m for m in _dedupe(targets) if m not in agents]
+
+
+def _dedupe(ms: list[ActorMention]) -> list[ActorMention]:
+    seen: set[str] = set()
+    out = []
+    for m in ms:
+        if m.actor.name not in seen:
+            seen.add(m.actor.name)
+            out.append(m)
+    return out

@@ -1,0 +1,138 @@
+"""Time expressions resolved against the publication date, with a precision and a reason when empty.
+
+No year is ever guessed: without a publication date, "17th October" keeps its text and an empty value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from conflictwire.model import DateInfo
+
+MONTHS = {m: i for i, m in enumerate(
+    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+     "november", "december"], start=1)}
+MONTHS.update({m[:3]: i for m, i in list(MONTHS.items())})
+MONTHS["sept"] = 9
+WEEKDAYS = {d: i for i, d in enumerate(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])}
+
+_MON = r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
+_YEAR = r"(?P<year>(?:19|20)\d\d)"
+
+_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("iso", re.compile(rf"\b{_YEAR}-(?P<m>[01]\d)-(?P<day>[0-3]\d)\b")),
+    ("dmy", re.compile(rf"\b{_DAY}(?:\s+of)?\s+{_MON}(?:,?\s+{_YEAR})?\b", re.I)),
+    ("mdy", re.compile(rf"\b{_MON}\s+{_DAY}(?:,?\s+{_YEAR})?\b(?!\s*(?:am|pm|a\.m|p\.m|:))", re.I)),
+    ("my", re.compile(rf"\b(?:in|during|since|early|late|mid-?|of)\s+{_MON}(?:\s+{_YEAR})?\b", re.I)),
+    ("weekday", re.compile(r"\b(?P<wd>monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.I)),
+    ("relday", re.compile(r"\b(?P<rel>yesterday|today|tonight|last night|this morning|this afternoon|this evening|"
+                          r"overnight|earlier today|on the eve of)\b", re.I)),
+    ("relweek", re.compile(r"\b(?P<rel>last week|this week|earlier this week|past week|last weekend|this weekend)\b", re.I)),
+    ("relmonth", re.compile(r"\b(?P<rel>last month|this month|earlier this month|past month)\b", re.I)),
+    ("relyear", re.compile(r"\b(?P<rel>last year|this year|earlier this year)\b", re.I)),
+    ("year", re.compile(rf"\bin\s+{_YEAR}\b", re.I)),
+]
+#: Lines that carry dates that are never event dates.
+_FOOTER = re.compile(r"(copyright|©|\(c\)\s*\d{4}|all rights reserved)", re.I)
+
+
+@dataclass(frozen=True)
+class TimeExpression:
+    text: str
+    start: int
+    end: int
+    kind: str
+    groups: dict[str, str | None]
+
+
+def find_time_expressions(text: str) -> list[TimeExpression]:
+    """Time expressions in text, longest and most specific first where they overlap, in text order."""
+    found: list[TimeExpression] = []
+    for kind, rx in _PATTERNS:
+        for m in rx.finditer(text):
+            line_start = text.rfind("\n", 0, m.start()) + 1
+            line_end = text.find("\n", m.end())
+            if _FOOTER.search(text[line_start:line_end if line_end >= 0 else len(text)]):
+                continue
+            if any(f.start <= m.start() < f.end or m.start() <= f.start < m.end() for f in found):
+                continue
+            found.append(TimeExpression(m.group(0), m.start(), m.end(), kind, m.groupdict()))
+    return sorted(found, key=lambda f: f.start)
+
+
+def resolve(expr: TimeExpression, published: dt.date | None) -> DateInfo:
+    """A DateInfo for one expression: value and precision, or no value with the reason."""
+    g = expr.groups
+    kind = expr.kind
+    if kind == "iso":
+        return _checked(expr, int(g["year"] or 0), int(g["m"] or 0), int(g["day"] or 0), "day")
+    if kind in ("dmy", "mdy"):
+        month = MONTHS[(g["mon"] or "").lower()[:3]]
+        day = int(g["day"] or 0)
+        if g.get("year"):
+            return _checked(expr, int(g["year"] or 0), month, day, "day")
+        if published is None:
+            return DateInfo(expr.text, None, None,
+                            "the text gives day and month but no year, and the publication date is unknown")
+        year = published.year if (month, day) <= (published.month, published.day) else published.year - 1
+        return _checked(expr, year, month, day, "day")
+    if kind == "my":
+        month = MONTHS[(g["mon"] or "").lower()[:3]]
+        if g.get("year"):
+            return _checked(expr, int(g["year"] or 0), month, 1, "month")
+        if published is None:
+            return DateInfo(expr.text, None, None, "the text gives a month but no year, and the publication date is unknown")
+        year = published.year if month <= published.month else published.year - 1
+        return _checked(expr, year, month, 1, "month")
+    if kind == "year":
+        return _checked(expr, int(g["year"] or 0), 1, 1, "year")
+    if published is None:
+        return DateInfo(expr.text, None, None, f"'{expr.text}' is relative and the publication date is unknown")
+    if kind == "weekday":
+        back = (published.weekday() - WEEKDAYS[(g["wd"] or "").lower()]) % 7
+        return DateInfo(expr.text, (published - dt.timedelta(days=back)).isoformat(), "day")
+    rel = (g["rel"] or "").lower()
+    if kind == "relday":
+        back = 1 if rel in ("yesterday", "last night", "overnight", "on the eve of") else 0
+        return DateInfo(expr.text, (published - dt.timedelta(days=back)).isoformat(), "day")
+    if kind == "relweek":
+        back = 7 if rel.startswith("last") or rel == "past week" else 0
+        start = published - dt.timedelta(days=published.weekday() + back)
+        return DateInfo(expr.text, start.isoformat(), "week")
+    if kind == "relmonth":
+        first = published.replace(day=1)
+        if rel == "last month":
+            first = (first - dt.timedelta(days=1)).replace(day=1)
+        return DateInfo(expr.text, first.isoformat(), "month")
+    year = published.year - (1 if rel == "last year" else 0)
+    return DateInfo(expr.text, dt.date(year, 1, 1).isoformat(), "year")
+
+
+def _checked(expr: TimeExpression, year: int, month: int, day: int, precision: str) -> DateInfo:
+    """A DateInfo for a calendar date, or an empty one naming why the date is impossible."""
+    try:
+        value = dt.date(year, month, day)
+    except ValueError:
+        return DateInfo(expr.text, None, None, f"'{expr.text}' is not a valid calendar date")
+    return DateInfo(expr.text, value.isoformat(), precision)  # type: ignore[arg-type]
+
+
+def event_date(text: str, offset: int, published: dt.date | None, anchor: int | None = None) -> tuple[DateInfo, int, int] | None:
+    """The best date for an event described in ``text`` (which starts at ``offset`` of the article).
+
+    Among the time expressions, prefer one that resolves, is not after the publication date, and
+    lies closest to ``anchor`` (the trigger's offset). Returns the date and its absolute span.
+    """
+    best: tuple[float, DateInfo, int, int] | None = None
+    for expr in find_time_expressions(text):
+        info = resolve(expr, published)
+        if info.value and published and info.as_date and info.as_date > published:
+            continue  # a date after publication is a plan, not this event's date
+        dist = abs((offset + expr.start) - anchor) if anchor is not None else expr.start
+        rank = (0 if info.value else 10_000) + dist + {"day": 0, "week": 50, "month": 100, "year": 200}.get(info.precision or "", 0)
+        if best is None or rank < best[0]:
+            best = (rank, info, offset + expr.start, offset + expr.end)
+    return (best[1], best[2], best[3]) if best else None

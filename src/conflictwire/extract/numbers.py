@@ -1,0 +1,166 @@
+"""Numbers in event sentences: fatalities as low/best/high with their qualifier, and other counts."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from conflictwire.model import Fatalities, Quantity
+
+_UNITS_WORDS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
+    "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "a hundred": 100,
+    "hundred": 100, "a dozen": 12, "dozen": 12, "a couple of": 2, "a hundred and fifty": 150,
+}
+#: Vague plurals, coded as ACLED codes them: the conservative figure, with the word kept as qualifier.
+_VAGUE = {"dozens of": 12, "dozens": 12, "scores of": 20, "hundreds of": 100, "hundreds": 100,
+          "several": 3, "a few": 3, "few": 3, "many": 10, "numerous": 10, "thousands of": 1000}
+
+_NUM_WORD = "|".join(sorted((re.escape(w) for w in _UNITS_WORDS), key=len, reverse=True))
+_NUM = rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d+|(?:{_NUM_WORD})(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?)"
+_QUAL = (r"(?:at least|not less than|no fewer than|no less than|more than|over|upwards of|nearly|almost|"
+         r"about|around|approximately|roughly|some|an estimated|up to|as many as|at most|fewer than|less than)")
+_VAGUE_RE = "|".join(sorted((re.escape(w) for w in _VAGUE), key=len, reverse=True))
+_AMOUNT = rf"(?P<vague>{_VAGUE_RE})\b|(?:(?P<qual>{_QUAL})\s+)?(?:(?P<lo>{_NUM})\s*(?:-|–|to|and)\s*)?(?P<num>{_NUM})\b"
+
+_VICTIM = (r"(?:(?:[\w'-]+\s+){0,3}?(?:people|persons|civilians|soldiers|troops|fighters|militants|insurgents|rebels|"
+           r"members|servicemen|police(?:men|\s+officers)?|officers|guards|children|women|men|villagers|residents|"
+           r"islamists|jihadists|protesters|demonstrators|worshippers|students|passengers|workers|farmers|"
+           r"others|of them|individuals|combatants|personnel|gunmen|attackers|assailants|bandits|miners|pilgrims|"
+           r"migrants|refugees|displaced people|police officers|policemen|family members|relatives|"
+           r"[a-z]+s)\s+)?")
+_KILL_AFTER = (r"(?:(?:were|was|have been|had been|are|being|been|reportedly|allegedly|believed|confirmed|later|all)\s+)*"
+               r"(?:killed|dead|died|slain|murdered|executed|shot dead|lost their lives|perished|massacred|"
+               r"beheaded|confirmed dead|gunned down|burned to death|killed in action)")
+
+_KILLED_AFTER_RE = re.compile(rf"\b(?P<amount>{_AMOUNT})\s+{_VICTIM}{_KILL_AFTER}\b", re.I)
+_KILLED_BEFORE_RE = re.compile(
+    rf"\b(?:killing|killed|kill|claimed the lives of|claiming the lives of|took the lives of|taking the lives of|"
+    rf"left|leaving|death toll (?:rose|climbed|has risen|reached|stood at|stands at|increased|rising)?\s*(?:to|at|of)?|"
+    rf"toll (?:rose|climbed|reached) to|dead numbered|bodies of|death of|deaths of)\s+"
+    rf"(?P<amount>{_AMOUNT})\b(?P<tail>\s+{_VICTIM}(?:dead|killed)?)?",
+    re.I,
+)
+_TOLL_RE = re.compile(rf"\b(?P<amount>{_AMOUNT})\s+(?:deaths|fatalities|dead|bodies|casualties dead)\b", re.I)
+_WOUNDED_RES = (
+    re.compile(rf"\b(?P<amount>{_AMOUNT})\s+{_VICTIM}(?:(?:were|was|have been|had been|others)\s+)*"
+               rf"(?:wounded|injured|hurt|hospitali[sz]ed)\b", re.I),
+    re.compile(rf"\b(?:wounding|injuring|wounded|injured)\s+(?P<amount>{_AMOUNT})\b", re.I),
+)
+_COUNT_UNITS = (
+    r"fighters|militants|insurgents|rebels|soldiers|troops|civilians|people|protesters|demonstrators|buses|"
+    r"vehicles|trucks|tanks|armou?red vehicles|drones|missiles|rockets|shells|mortar rounds|mortars|rounds|"
+    r"houses|homes|buildings|shops|families|hostages|prisoners|detainees|students|schoolgirls|children|"
+    r"villagers|residents|policemen|police officers|officers|gunmen|members|aircraft|helicopters|jets|"
+    r"warplanes|bombs|grenades|landmines|mines|weapons|rifles|cars|boats|checkpoints|positions|villages"
+)
+_COUNT_RE = re.compile(rf"\b(?P<amount>{_AMOUNT})\s+(?:[\w'-]+\s+){{0,2}}?(?P<unit>{_COUNT_UNITS})\b", re.I)
+
+
+@dataclass(frozen=True)
+class Amount:
+    low: int | None
+    best: int | None
+    high: int | None
+    qualifier: str | None
+    stated: int | None = None  # the figure as written ("more than 150" states 150)
+
+
+def word_to_int(text: str) -> int | None:
+    """An integer from digits ("1,200") or English number words ("twenty-five", "a dozen")."""
+    t = text.strip().lower().replace(",", "")
+    if t.isdigit():
+        return int(t)
+    if t in _UNITS_WORDS:
+        return _UNITS_WORDS[t]
+    parts = re.split(r"[- ]", t)
+    if len(parts) == 2 and parts[0] in _UNITS_WORDS and parts[1] in _UNITS_WORDS:
+        return _UNITS_WORDS[parts[0]] + _UNITS_WORDS[parts[1]]
+    return None
+
+
+def parse_amount(m: re.Match[str], group: str = "amount") -> Amount | None:
+    """Low/best/high from a matched amount: "at least 12", "8 to 11", "dozens", "up to 30"."""
+    text = m.group(group)
+    if text is None:
+        return None
+    sub = re.match(_AMOUNT, text, re.I)
+    if sub is None:
+        return None
+    if sub.group("vague"):
+        word = sub.group("vague").lower()
+        return Amount(_VAGUE[word], _VAGUE[word], None, word.removesuffix(" of"), _VAGUE[word])
+    num = word_to_int(sub.group("num"))
+    if num is None:
+        return None
+    qual = (sub.group("qual") or "").lower() or None
+    if sub.group("lo"):
+        lo = word_to_int(sub.group("lo"))
+        if lo is not None and lo < num:
+            return Amount(lo, lo, num, "range", lo)
+    if qual in ("at least", "not less than", "no fewer than", "no less than", "upwards of"):
+        return Amount(num, num, None, qual, num)
+    if qual in ("more than", "over"):
+        return Amount(num + 1, num + 1, None, qual, num)
+    if qual in ("up to", "as many as", "at most"):
+        return Amount(None, num, num, qual, num)
+    if qual in ("fewer than", "less than"):
+        return Amount(None, max(num - 1, 0), max(num - 1, 0), qual, num)
+    if qual in ("nearly", "almost"):
+        return Amount(None, num, num, qual, num)
+    return Amount(num, num, num, qual, num)
+
+
+def _is_year_or_time(text: str, m: re.Match[str]) -> bool:
+    """Numbers that are years or clock times, not counts."""
+    num = m.group("amount") or ""
+    if re.fullmatch(r"(1[89]|20)\d\d", num.strip()):
+        return True
+    after = text[m.end("amount"):m.end("amount") + 4]
+    return bool(re.match(r"\s*(?:am|pm|a\.m|p\.m|:|h\b)", after, re.I))
+
+
+def find_fatalities(text: str) -> list[tuple[Fatalities, int, int]]:
+    """Fatality figures in a text, each with its character span (relative to ``text``)."""
+    out: list[tuple[Fatalities, int, int]] = []
+    for rx in (_KILLED_AFTER_RE, _KILLED_BEFORE_RE, _TOLL_RE):
+        for m in rx.finditer(text):
+            if rx is _KILLED_BEFORE_RE and m.group(0).lower().startswith(("left", "leaving")) and not re.search(
+                r"dead|killed", m.group("tail") or "", re.I
+            ):
+                continue  # "left 30 wounded" / "leaving 5 injured" are not deaths
+            if _is_year_or_time(text, m):
+                continue
+            amt = parse_amount(m)
+            if amt is None:
+                continue
+            if any(s <= m.start() < e for _, s, e in out):
+                continue
+            out.append((Fatalities(amt.low, amt.best, amt.high, m.group(0).strip(), amt.qualifier), m.start(), m.end()))
+    out.sort(key=lambda x: x[1])
+    return out
+
+
+def find_wounded(text: str) -> list[tuple[Quantity, int, int]]:
+    """Counts of wounded, kept apart from fatalities."""
+    out = []
+    for m in (m for rx in _WOUNDED_RES for m in rx.finditer(text)):
+        amt = parse_amount(m)
+        if amt and amt.stated is not None:
+            out.append((Quantity(amt.stated, "injured", amt.qualifier, m.group(0).strip()), m.start(), m.end()))
+    return out
+
+
+def find_quantities(text: str) -> list[tuple[Quantity, int, int]]:
+    """Counts of people, vehicles, munitions and the like ("more than 150 militants", "five buses")."""
+    out = []
+    for m in _COUNT_RE.finditer(text):
+        if _is_year_or_time(text, m):
+            continue
+        amt = parse_amount(m)
+        if amt is None or amt.stated is None:
+            continue
+        out.append((Quantity(amt.stated, m.group("unit").lower(), amt.qualifier, m.group(0).strip()), m.start(), m.end()))
+    return out

@@ -1,0 +1,50 @@
+"""Shared shapes and helpers of the format readers."""
+
+from __future__ import annotations
+
+from typing import TypeAlias
+
+from conflictwire.model import Article, InputError, RawInput
+
+from .errors import InputProblem
+
+#: What a reader yields: one article with the bytes it came from, or one bad item.
+Item: TypeAlias = "tuple[Article, RawInput] | InputError"
+
+
+def item_source(source: str, n: int) -> str:
+    """Name the Nth (1-based) item of a multi-article input: ``feed.xml#3``."""
+    return f"{source}#{n}"
+
+
+def to_error(source: str, problem: InputProblem) -> InputError:
+    """Turn a raised problem into the record the batch carries on with."""
+    return InputError(source=source, code=problem.code, message=problem.message)
+
+
+def pair(article: Article, data: bytes, source: str) -> tuple[Article, RawInput]:
+    """Bind an article to its raw bytes, sharing one source name and hash."""
+    raw = RawInput(data=data, source=source)
+    article.source = source
+    article.raw_sha256 = raw.sha256
+    return article, raw
+
+
+def decode_utf8(data: bytes) -> str:
+    """Decode strict UTF-8 (a leading BOM is dropped); name the first bad byte's offset."""
+    bom = data.startswith(b"\xef\xbb\xbf")
+    body = data[3:] if bom else data
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as e:
+        offset = e.start + (3 if bom else 0)
+        line = data.count(b"\n", 0, offset) + 1
+        raise InputProblem(
+            "invalid-encoding",
+            f"not valid UTF-8: byte 0x{data[offset]:02x} at byte offset {offset:,} (line {line})",
+        ) from None
+
+
+def normalise_newlines(text: str) -> str:
+    """Turn CRLF and lone CR into LF so line-based layouts parse the same everywhere."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")

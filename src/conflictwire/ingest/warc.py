@@ -1,0 +1,55 @@
+"""WARC archives (plain or gzipped) with warcio: each HTML response record is an article."""
+
+from __future__ import annotations
+
+import io
+import zlib
+from collections.abc import Iterator
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
+from warcio.recordloader import ArcWarcRecord
+
+from .base import Item, item_source, pair, to_error
+from .errors import InputProblem
+from .html import parse_html
+
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+def read_warc(data: bytes, source: str, max_bytes: int) -> Iterator[Item]:
+    """Read each HTML ``response`` record, named ``source#N`` with N the record's 1-based position."""
+    found = 0
+    try:
+        for number, record in enumerate(ArchiveIterator(io.BytesIO(data)), start=1):
+            if not _is_html_response(record):
+                continue
+            found += 1
+            yield _read_record(record, item_source(source, number), max_bytes)
+    except (ArchiveLoadFailed, zlib.error, EOFError) as e:
+        raise InputProblem("malformed-warc", f"not a readable WARC after {found} HTML records: {e}") from None
+    if not found:
+        raise InputProblem("no-text", "the WARC has no HTML response records")
+
+
+def _is_html_response(record: ArcWarcRecord) -> bool:
+    """True for a response record whose HTTP payload is HTML."""
+    if record.rec_type != "response" or record.http_headers is None:
+        return False
+    ctype = (record.http_headers.get_header("Content-Type") or "").lower()
+    return ctype.startswith(_HTML_TYPES)
+
+
+def _read_record(record: ArcWarcRecord, name: str, max_bytes: int) -> Item:
+    """Turn one response record into an article, or an error for that record only."""
+    payload = record.content_stream().read(max_bytes + 1)
+    if len(payload) > max_bytes:
+        return to_error(name, InputProblem("too-large", f"record payload is over the {max_bytes:,}-byte limit (--max-bytes)"))
+    url = record.rec_headers.get_header("WARC-Target-URI")
+    try:
+        article = parse_html(payload, url=url)
+    except InputProblem as problem:
+        return to_error(name, problem)
+    # The page URL is where it was captured, whatever canonical link the page claims.
+    article.url = url or article.url
+    return pair(article, payload, name)
