@@ -32,9 +32,14 @@ def _drop_private(d: dict[str, Any]) -> dict[str, Any]:
 class Span:
     start: int
     end: int
+    #: The report field these words support ("event", "actors", "date", "fatalities", ...), if known.
+    field: str | None = None
 
-    def to_dict(self) -> dict[str, int]:
-        return {"start": self.start, "end": self.end}
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"start": self.start, "end": self.end}
+        if self.field:
+            d["field"] = self.field
+        return d
 
 
 @dataclass

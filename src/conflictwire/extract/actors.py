@@ -85,6 +85,8 @@ class ActorFinder:
         lemma = tok.lemma_.lower()
         if lemma not in _GENERIC and tok.lower_ not in _GENERIC:
             return None
+        if tok.dep_ in ("compound", "amod") and (tok.head.lemma_.lower() in _GENERIC or tok.head.lower_ in _GENERIC):
+            return None  # "government forces": the head noun names the actor
         template, kind = _GENERIC.get(lemma) or _GENERIC[tok.lower_]
         mods = [c for c in tok.children if c.dep_ in ("amod", "compound", "nmod", "poss")]
         # "Russian and Syrian military": the demonyms are conjuncts of the first modifier

@@ -1,0 +1,279 @@
+"""The ``conflictwire`` command: a thin layer that turns library results and errors into output.
+
+Exit status (all commands): 0 success; 1 some inputs were bad (each named on stderr) but the rest
+were processed; 2 usage error or nothing could be done (bad option, unreachable database).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+import time
+from collections.abc import Iterator
+from typing import IO, Any
+
+import click
+
+EXIT_OK, EXIT_SOME_BAD, EXIT_FAILED = 0, 1, 2
+
+db_option = click.option("--db", "db", default=None, metavar="URL",
+                         help="SQLite path or URL, or postgresql:// URL [default: a SQLite file in the user data dir]")
+
+
+def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date in YYYY-MM-DD form") from None
+
+
+def _open_store(db: str | None) -> Any:
+    from conflictwire.store import Store, StoreError
+
+    try:
+        return Store.open(db)
+    except StoreError as exc:
+        raise click.ClickException(f"cannot open database {db or '(default)'}: {exc}") from exc
+
+
+class _Failed(click.ClickException):
+    exit_code = EXIT_FAILED
+
+
+@click.group()
+@click.version_option(package_name="conflictwire")
+def main() -> None:
+    """Turn news articles about armed conflict into an evidence-linked, graded event dataset."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@db_option
+@click.option("--published", callback=_date, help="Publication date (YYYY-MM-DD) for articles that carry none.")
+@click.option("--outlet", help="Outlet name for articles that carry none.")
+@click.option("--url", help="URL for articles that carry none.")
+@click.option("--max-bytes", default=50 * 2**20, show_default=True, help="Inputs larger than this are refused.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--progress/--no-progress", default=None, help="Show progress on stderr [default: when stderr is a terminal].")
+def ingest(paths: tuple[str, ...], db: str | None, published: dt.date | None, outlet: str | None, url: str | None,
+           max_bytes: int, as_json: bool, progress: bool | None) -> None:
+    """Read articles from PATHS (files, folders, '-' for stdin), extract, cluster, grade and store them.
+
+    Formats: plain text (title line, blank line, body), HTML, JSON/JSONL, RSS/Atom, WARC.
+    Each bad input is named on stderr with its problem; the others go on (exit status 1).
+    """
+    from conflictwire.extract import Extractor
+    from conflictwire.ingest import ArticleDefaults, read_inputs
+    from conflictwire.pipeline import IngestSummary, Pipeline
+
+    store = _open_store(db)
+    show = sys.stderr.isatty() if progress is None else progress
+    started = time.monotonic()
+
+    def report(s: IngestSummary) -> None:
+        if show:
+            rate = s.articles_seen / max(time.monotonic() - started, 1e-9)
+            click.echo(f"\r{s.articles_seen} articles ({s.articles_new} new, {s.reports} reports, "
+                       f"{len(s.errors)} bad) {rate:.1f}/s", err=True, nl=False)
+
+    items = read_inputs(paths, ArticleDefaults(published, outlet, url), max_bytes=max_bytes)
+    summary = Pipeline(store, Extractor.default()).ingest(items, progress=report)
+    if show:
+        click.echo("", err=True)
+    for err in summary.errors:
+        click.echo(f"error: {err}", err=True)
+    if as_json:
+        click.echo(json.dumps({**summary.to_dict(), "db": store.url}, indent=2))
+    else:
+        counts = store.counts()
+        click.echo(f"{summary.articles_new} new articles ({summary.articles_duplicate} already stored), "
+                   f"{summary.reports} reports, {len(summary.events_changed)} events created or updated, "
+                   f"{len(summary.errors)} bad inputs.")
+        click.echo(f"Database {store.url}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    sys.exit(EXIT_SOME_BAD if summary.errors else EXIT_OK)
+
+
+def _jsonl_records(files: tuple[IO[str], ...]) -> Iterator[tuple[int, dict[str, Any] | None, dict[str, str] | None]]:
+    """(line number, record, error) for each non-blank input line."""
+    for f in files or (sys.stdin,):
+        for n, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield n, None, {"code": "malformed-json", "message": f"{getattr(f, 'name', '<stdin>')} line {n}: {exc}"}
+                continue
+            if not isinstance(rec, dict):
+                yield n, None, {"code": "malformed-json", "message": f"line {n}: expected a JSON object"}
+            elif not isinstance(rec.get("text"), str) or not rec["text"].strip():
+                yield n, rec, {"code": "missing-field", "message": f"line {n}: 'text' must be a non-empty string"}
+            else:
+                yield n, rec, None
+
+
+def _published(rec: dict[str, Any]) -> dt.date | None:
+    value = rec.get("published")
+    if not value:
+        return None
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.File("r", encoding="utf-8"))
+@click.option("--batch-size", default=32, show_default=True)
+def extract(files: tuple[IO[str], ...], batch_size: int) -> None:
+    """Read JSONL records {"id","text","title"?,"published"?,"outlet"?} and write their reports as JSONL.
+
+    One output line per input line, in input order: {"id", "reports", "error"}.
+    """
+    from conflictwire.extract import Extractor
+
+    extractor = Extractor.default()
+    bad = 0
+    pending: list[tuple[Any, dict[str, Any] | None, dict[str, str] | None]] = []
+
+    def flush() -> None:
+        ok = [(rec, _published_or_error(rec)) for _, rec, err in pending if err is None and rec is not None]
+        good = [(rec, pub) for rec, pub in ok if not isinstance(pub, dict)]
+        results = iter(extractor.extract_many(
+            (rec["text"], rec.get("title"), pub, rec.get("outlet")) for rec, pub in good  # type: ignore[misc]
+        ))
+        bad_pub = {id(rec): pub for rec, pub in ok if isinstance(pub, dict)}
+        for _, rec, err in pending:
+            rid = rec.get("id") if isinstance(rec, dict) else None
+            if err is None and rec is not None and id(rec) in bad_pub:
+                err = bad_pub[id(rec)]  # type: ignore[assignment]
+            if err is not None:
+                out = {"id": rid, "reports": [], "error": err}
+            else:
+                out = {"id": rid, "reports": [r.to_dict() for r in next(results)], "error": None}
+            click.echo(json.dumps(out, ensure_ascii=False))
+        pending.clear()
+
+    for item in _jsonl_records(files):
+        if item[2] is not None:
+            bad += 1
+        pending.append(item)
+        if len(pending) >= batch_size:
+            flush()
+    flush()
+    sys.exit(EXIT_SOME_BAD if bad else EXIT_OK)
+
+
+def _published_or_error(rec: dict[str, Any]) -> dt.date | None | dict[str, str]:
+    try:
+        return _published(rec)
+    except ValueError:
+        return {"code": "invalid-field", "message": f"'published' is not a YYYY-MM-DD date: {rec.get('published')!r}"}
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.File("r", encoding="utf-8"))
+def geoparse(files: tuple[IO[str], ...]) -> None:
+    """Read JSONL {"id","text","spans"?} and write the places found (or the given spans resolved)."""
+    from conflictwire.annotate.pipeline import default_nlp
+    from conflictwire.geo import default_resolver, geoparse as run_geoparse
+
+    nlp, resolver = default_nlp(), default_resolver()
+    bad = 0
+    for _, rec, err in _jsonl_records(files):
+        rid = rec.get("id") if isinstance(rec, dict) else None
+        if err is not None or rec is None:
+            bad += 1
+            click.echo(json.dumps({"id": rid, "places": [], "error": err}))
+            continue
+        spans = rec.get("spans")
+        try:
+            pairs = [(int(s["start"]), int(s["end"])) for s in spans] if spans is not None else None
+        except (TypeError, KeyError, ValueError):
+            bad += 1
+            click.echo(json.dumps({"id": rid, "places": [], "error": {
+                "code": "invalid-field", "message": "'spans' must be a list of {start, end}"}}))
+            continue
+        places = run_geoparse(rec["text"], pairs, resolver, nlp)
+        click.echo(json.dumps({"id": rid, "places": places, "error": None}, ensure_ascii=False))
+    sys.exit(EXIT_SOME_BAD if bad else EXIT_OK)
+
+
+@main.command()
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "geojson", "acled-csv", "parquet"]), default="jsonl",
+              show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write here instead of stdout (required for parquet).")
+@click.option("--country", help="Only events in this ISO country code.")
+@click.option("--type", "event_type", help="Only events of this ACLED event type.")
+@click.option("--since", callback=_date, help="Only events on or after this date.")
+@click.option("--until", callback=_date, help="Only events on or before this date.")
+def events(db: str | None, fmt: str, output: str | None, country: str | None, event_type: str | None,
+           since: dt.date | None, until: dt.date | None) -> None:
+    """Write the stored events as JSONL, GeoJSON, ACLED-style CSV or Parquet."""
+    from conflictwire import export
+    from conflictwire.store import EventFilter
+
+    store = _open_store(db)
+    flt = EventFilter(date_from=since, date_to=until, country_code=country, event_type=event_type)
+    evs = store.iter_events(flt)
+    if fmt == "parquet":
+        if not output:
+            raise click.UsageError("--format parquet needs --output FILE")
+        export.write_parquet(evs, output)
+        return
+    writer = {"jsonl": export.write_jsonl, "geojson": export.write_geojson, "acled-csv": export.write_acled_csv}[fmt]
+    if output:
+        with open(output, "w", encoding="utf-8", newline="") as fp:
+            writer(evs, fp)
+    else:
+        writer(evs, sys.stdout)
+
+
+@main.command()
+@db_option
+@click.option("--since", required=True, help="ISO date or datetime (UTC).")
+def changes(db: str | None, since: str) -> None:
+    """Print the events changed or deleted since a time, one JSON object a line."""
+    try:
+        when = dt.datetime.fromisoformat(since)
+    except ValueError:
+        raise click.BadParameter(f"{since!r} is not an ISO date or datetime", param_hint="--since") from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.timezone.utc)
+    for row in _open_store(db).changes(when):
+        click.echo(json.dumps(row, default=str))
+
+
+@main.command()
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True)
+@click.option("--token", envvar="CONFLICTWIRE_TOKEN", help="Bearer token for writes (env CONFLICTWIRE_TOKEN); no token, no writes.")
+def serve(db: str | None, host: str, port: int, token: str | None) -> None:
+    """Serve the page at /, the API under /api/ and the OpenAPI document at /openapi.json."""
+    import uvicorn
+
+    from conflictwire.api.app import create_app
+
+    store = _open_store(db)
+    app = create_app(store, token=token, ingest_fn=_api_ingest(store))
+    click.echo(f"conflictwire serving {store.url} on http://{host}:{port}/", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def _api_ingest(store: Any) -> Any:
+    """The collaborator that the API's POST /api/articles calls: the same pipeline as `ingest`."""
+    def run(articles: list[Any]) -> dict[str, object]:
+        from conflictwire.extract import Extractor
+        from conflictwire.model import RawInput
+        from conflictwire.pipeline import Pipeline
+
+        items = [(a, RawInput(json.dumps(a.to_dict(), default=str).encode(), a.source or "api")) for a in articles]
+        return Pipeline(store, Extractor.default()).ingest(items).to_dict()
+
+    return run
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,146 @@
+"""Independent sources and corroboration grades, each with its reason in words.
+
+Reports reduce to independent sources in three steps: outlets of one owner count once; an article
+that is a near-verbatim copy of another (syndication, translation of a wire) or that credits another
+outlet counts with the original; and outlets that only carry one claimant's statement (five outlets
+quoting one ministry) count as that one claimant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from conflictwire.annotate.dictionaries import OutletRegistry, name_key
+from conflictwire.ingest.copies import is_near_duplicate
+from conflictwire.model import StoredReport
+
+#: Claimant kinds that are a party's own word (carried by outlets, not checked by them).
+_PARTY_CLAIMANTS = {"named", "official"}
+
+
+@dataclass(frozen=True)
+class SourceGroups:
+    """Reports grouped into independent sources; ``groups[i]`` are the report ids of source i."""
+
+    groups: list[list[int]]
+    labels: list[str]
+    sides: list[str | None]
+
+
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def independent_sources(reports: Sequence[StoredReport], outlets: OutletRegistry,
+                        credits: dict[int, str | None] | None = None) -> SourceGroups:
+    """Group an event's reports into independent sources.
+
+    ``credits`` maps an article id to the outlet its text credits ("(Reuters) -"), if any.
+    """
+    n = len(reports)
+    uf = _UnionFind(n)
+    owner_key: list[str] = []
+    for r in reports:
+        credited = (credits or {}).get(r.article_id)
+        owner_key.append(outlets.owner_of(credited) if credited else outlets.owner_of(r.outlet, r.url))
+    claim_key = [_claimant_key(r) for r in reports]
+    for i in range(n):
+        for j in range(i + 1, n):
+            same_owner = owner_key[i] == owner_key[j]
+            copies = (reports[i].fingerprint is not None and reports[j].fingerprint is not None
+                      and is_near_duplicate(reports[i].fingerprint, reports[j].fingerprint))
+            same_article = reports[i].article_id == reports[j].article_id
+            same_claimant = claim_key[i] is not None and claim_key[i] == claim_key[j]
+            if same_owner or copies or same_article or same_claimant:
+                uf.union(i, j)
+    buckets: dict[int, list[int]] = {}
+    for i in range(n):
+        buckets.setdefault(uf.find(i), []).append(i)
+    groups, labels, sides = [], [], []
+    for members in buckets.values():
+        groups.append([reports[i].id for i in members])
+        first = reports[members[0]]
+        ck = claim_key[members[0]]
+        labels.append(first.report.claimant.name if ck and first.report.claimant else (first.outlet or owner_key[members[0]]))
+        side = None
+        for i in members:
+            o = outlets.find(reports[i].outlet, reports[i].url)
+            side = side or (o.side if o else None) or _claimant_side(reports[i])
+        sides.append(side)
+    return SourceGroups(groups, labels, sides)
+
+
+def _claimant_key(r: StoredReport) -> str | None:
+    """A key for a party's own claim, so outlets that only carry it count as one source."""
+    c = r.report.claimant
+    if c is None or c.kind not in _PARTY_CLAIMANTS:
+        return None
+    return "claimant:" + name_key(c.name)
+
+
+def _claimant_side(r: StoredReport) -> str | None:
+    """The side of a report's claimant when it is an actor of the event (a ministry, an army)."""
+    for a in (r.report.actor1, r.report.actor2):
+        if a and a.side and r.report.claimant and r.report.claimant.kind == "official":
+            return a.side
+    return None
+
+
+def grade(reports: Sequence[StoredReport], sources: SourceGroups) -> tuple[str, str]:
+    """The event's grade and the reason for it, in words."""
+    n = len(sources.groups)
+    denied = [r for r in reports if r.report.modality == "denied"]
+    if denied:
+        who = denied[0].report.claimant.name if denied[0].report.claimant else denied[0].outlet or "a party"
+        return "denied", f"{who} denies it ({len(denied)} of {len(reports)} reports carry a denial)"
+    disagreement = _disagreement(reports, sources)
+    if disagreement and n >= 2:
+        return "contested", disagreement
+    if n == 1:
+        r = reports[0]
+        basis = ""
+        if r.report.claimant and r.report.claimant.kind != "outlet":
+            basis = f", resting on {r.report.claimant.kind} claimant '{r.report.claimant.text}'"
+        outlets = sorted({x.outlet or "unknown outlet" for x in reports})
+        carried = f"carried by {len(outlets)} outlets that count as one ({', '.join(outlets)})" if len(outlets) > 1 else f"reported by {outlets[0]}"
+        return "single-source", f"one independent source: {carried}{basis}"
+    sides = {s for s in sources.sides if s}
+    if len(sides) >= 2:
+        return "cross-partisan", f"{n} independent sources from opposing sides agree ({', '.join(sorted(sides))})"
+    return "corroborated", f"{n} independent sources agree: {', '.join(sources.labels)}"
+
+
+def _disagreement(reports: Sequence[StoredReport], sources: SourceGroups) -> str | None:
+    """What independent sources disagree on (who did it, or how many died), if anything."""
+    by_id = {r.id: r for r in reports}
+    perps: dict[str, set[str]] = {}
+    tolls: dict[str, int] = {}
+    for label, ids in zip(sources.labels, sources.groups):
+        for rid in ids:
+            rep = by_id[rid].report
+            if rep.actor1 and rep.actor1.kind not in ("unidentified", "civilians"):
+                perps.setdefault(label, set()).add(rep.actor1.name)
+            if rep.fatalities and rep.fatalities.best is not None:
+                tolls[label] = max(tolls.get(label, 0), rep.fatalities.best)
+    if len(perps) >= 2:
+        sets = list(perps.values())
+        if not set.intersection(*sets):
+            return "sources disagree on who did it: " + "; ".join(f"{k}: {', '.join(sorted(v))}" for k, v in perps.items())
+    if len(tolls) >= 2:
+        lo, hi = min(tolls.values()), max(tolls.values())
+        if hi - lo >= 3 and hi > 1.5 * max(lo, 1):
+            return "sources disagree on how many died: " + "; ".join(f"{k}: {v} dead" for k, v in tolls.items())
+    return None

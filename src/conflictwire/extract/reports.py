@@ -1,0 +1,574 @@
+"""Reports from an article: find event mentions, type them, fill their fields, merge them per incident.
+
+The flow for one article:
+1. each sentence's cues give a typed mention (or only support: a weak cue such as "the conflict");
+2. hypothetical, future and speculative mentions are dropped: they are not reports;
+3. each mention borrows missing fields (actors, date, place) from weak-cue sentences next to it in
+   the same paragraph;
+4. mentions of one incident (same sub-type, compatible date and place) merge into one report;
+5. every empty field says why it is empty.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span, Token
+
+from conflictwire.annotate.dictionaries import ActorDictionary, CountryTable
+from conflictwire.extract import numbers
+from conflictwire.ingest.copies import credited_source
+from conflictwire.extract.actors import ActorFinder, ActorMention, assign_roles
+from conflictwire.extract.cues import CueHit, CueLexicon
+from conflictwire.extract.dates import event_date
+from conflictwire.extract.modality import HYPOTHETICAL, claimant, modality, outlet_claimant
+from conflictwire.model import Actor, Claimant, DateInfo, Fatalities, Location, Quantity, Report
+from conflictwire.model import Span as Evidence
+from conflictwire.taxonomy import event_type_of, family_of
+
+#: A mention needs this much cue weight to be an event; less only supports a neighbour.
+MENTION_THRESHOLD = 0.9
+#: Mentions dated this long before publication are background, not news of a new incident.
+BACKGROUND_DAYS = 60
+
+_PLACE_LABELS = {"GPE", "LOC", "FAC"}
+_NAME_LABELS = {"ORG", "ACTOR", "OUTLET", "PERSON", "WORK_OF_ART", "LAW", "EVENT", "PRODUCT"}
+#: Sub-types that one negotiated incident is often described as, mention by mention.
+_NAMED_ARMED = {"rebel", "political_militia", "identity_militia", "external"}
+_COMPATIBLE = [{"Agreement", "Non-violent transfer of territory"}]
+_SPORTS = re.compile(r"\b(match|league|football|soccer|tournament|championship|goalkeeper|striker|stadium|"
+                     r"cup final|referee|fans|coach|innings|playoff|season opener|scored|penalty shootout)\b", re.I)
+_METAPHOR_MODS = {"political", "legal", "verbal", "diplomatic", "electoral", "court", "price", "trade", "culture",
+                  "bidding", "custody", "ratings", "budget", "media", "uphill", "internal", "leadership"}
+_ARMED_TARGETS = {"soldier", "troops", "force", "forces", "fighter", "militant", "police", "policeman", "checkpoint",
+                  "base", "position", "convoy", "patrol", "outpost", "barracks", "army", "post", "rebel", "insurgent"}
+_LETHAL = re.compile(r"\b(shot dead|killed|live (?:fire|ammunition|rounds)|opened fire|fatally)\b", re.I)
+_INTERVENTION = re.compile(r"\b(tear ?gas|water cannons?|dispersed?|dispersing|rubber bullets?|batons?|"
+                           r"arrested|detained|broke up|beat)\b", re.I)
+_RIOT = re.compile(r"\b(riot\w*|hurled stones|threw stones|torched|set fire|looted|molotov|smashed|vandali[sz]ed|"
+                   r"clashed with (?:police|security))\b", re.I)
+_PLACE_HEADS = re.compile(r"(?:the\s+)?(?:province|governorate|region|district|state|county|city|town|village|"
+                          r"oblast|area|neighbou?rhood)\s+of\s+$", re.I)
+_PLACE_TAILS = re.compile(r"^\s+(province|governorate|region|district|state|county|oblast|city|town|countryside)\b", re.I)
+
+
+class Resolver(Protocol):
+    """What the extractor needs from the place resolver (conflictwire.geo.resolve.PlaceResolver)."""
+
+    def resolve(self, mention: str, context: object | None = None) -> Location | None: ...
+
+
+@dataclass
+class Mention:
+    sub_type: str
+    score: float
+    trigger: Token
+    sent: Span
+    para: int
+    modality: str
+    hits: list[CueHit]
+    support: list[Span] = field(default_factory=list)
+
+
+@dataclass
+class Draft:
+    """A report being built from one or more mentions of the same incident."""
+
+    mentions: list[Mention]
+    actor_mentions: list[ActorMention] = field(default_factory=list)
+    agents: list[ActorMention] = field(default_factory=list)
+    targets: list[ActorMention] = field(default_factory=list)
+    date: tuple[DateInfo, int, int] | None = None
+    place: tuple[Location, float, int, int] | None = None
+    fatalities: list[tuple[Fatalities, int, int]] = field(default_factory=list)
+    quantities: list[tuple[Quantity, int, int]] = field(default_factory=list)
+    claimant: Claimant | None = None
+    claimant_span: tuple[int, int] | None = None
+
+
+@dataclass
+class ArticleContext:
+    published: dt.date | None
+    outlet: str | None
+    country_counts: Counter[str]
+    main_place: Location | None
+    places: dict[tuple[int, int], Location]  # resolved place entities by char span
+    #: The one named armed group the article is about, which its "the militants" refer to.
+    dominant_group: Actor | None = None
+
+    @property
+    def country(self) -> str | None:
+        return self.country_counts.most_common(1)[0][0] if self.country_counts else None
+
+
+class Extractor:
+    """Turns article text into reports. Collaborators are passed in so tests can hand in others."""
+
+    def __init__(self, nlp: Language, resolver: Resolver, actors: ActorDictionary | None = None,
+                 countries: CountryTable | None = None, cues: CueLexicon | None = None) -> None:
+        self.nlp = nlp
+        self.resolver = resolver
+        self.countries = countries or CountryTable.default()
+        self.actor_finder = ActorFinder(actors or ActorDictionary.default(), self.countries)
+        self.cues = cues or CueLexicon.default()
+
+    @classmethod
+    def default(cls) -> Extractor:
+        """The extractor with the packaged model, dictionaries and gazetteer."""
+        from conflictwire.annotate.pipeline import default_nlp
+        from conflictwire.geo import default_resolver
+
+        return cls(default_nlp(), default_resolver())
+
+    # -- entry points -------------------------------------------------------------------------
+
+    def extract(self, text: str, title: str | None = None, published: dt.date | None = None,
+                outlet: str | None = None) -> list[Report]:
+        """Reports in one article's text; evidence offsets index into ``text``."""
+        return self.extract_doc(self.nlp(text), title, published, outlet)
+
+    def extract_many(self, items: Iterable[tuple[str, str | None, dt.date | None, str | None]],
+                     batch_size: int = 16) -> Iterator[list[Report]]:
+        """Reports for many (text, title, published, outlet) items, parsed in batches."""
+        items = list(items)
+        docs = self.nlp.pipe((t for t, _, _, _ in items), batch_size=batch_size)
+        for (_, title, published, outlet), doc in zip(items, docs):
+            yield self.extract_doc(doc, title, published, outlet)
+
+    def extract_doc(self, doc: Doc, title: str | None, published: dt.date | None, outlet: str | None) -> list[Report]:
+        """Reports from an annotated article."""
+        ctx = self._article_context(doc, title, published, outlet)
+        paras = _paragraph_ids(doc)
+        sents = list(doc.sents)
+        mentions: list[Mention] = []
+        weak: dict[int, set[str]] = {}  # sentence index -> families of its weak cues
+        for i, sent in enumerate(sents):
+            m = self._mention(sent, paras, ctx)
+            if m is None:
+                fams = self._weak_families(sent)
+                if fams:
+                    weak[i] = fams
+                continue
+            if m.modality == HYPOTHETICAL:
+                continue
+            m.support = _support(i, sents, paras, weak, mentions, family_of(event_type_of(m.sub_type)))
+            mentions.append(m)
+        drafts = self._merge([self._draft(m, ctx) for m in mentions])
+        reports = [self._report(d, ctx, doc) for d in drafts]
+        return [r for r in reports if not _is_background(r, published)]
+
+    # -- mentions ---------------------------------------------------------------------------------
+
+    def _weak_families(self, sent: Span) -> set[str]:
+        """Event families of the cues of a sentence too weak to be a mention of its own."""
+        return {family_of(event_type_of(h.sub_event_type)) for h in self.cues.match(sent) if not self._filtered(h, sent)}
+
+    def _filtered(self, hit: CueHit, sent: Span) -> bool:
+        """Cues that are names, sport or metaphor, not events ("Center for Reconciliation", "a political battle")."""
+        head = hit.head(sent)
+        if any(sent.doc[i].ent_type_ in _NAME_LABELS for i in range(hit.start, hit.end)):
+            return True
+        fam = family_of(event_type_of(hit.sub_event_type))
+        if fam == "violent" and _SPORTS.search(sent.text):
+            return True
+        mods = {c.lower_ for c in head.children if c.dep_ in ("amod", "compound")}
+        if mods & _METAPHOR_MODS:
+            return True
+        if head.lower_ in ("war", "battle", "fight") and any(c.lower_ == "of" and any(g.lower_ == "words" for g in c.children) for c in head.children):
+            return True
+        # "combat zone", "front line": a modifier of another noun is no event of its own
+        return head.dep_ == "compound" and hit.weight < 1.2
+
+    def _mention(self, sent: Span, paras: list[int], ctx: ArticleContext) -> Mention | None:
+        """The typed event mention of a sentence, if its cues are strong enough."""
+        hits = [h for h in self.cues.match(sent) if not self._filtered(h, sent)]
+        if not hits:
+            return None
+        scores: Counter[str] = Counter()
+        best_hit: dict[str, tuple[float, CueHit]] = {}
+        for h in hits:
+            w = h.weight * _role_factor(h.head(sent))
+            scores[h.sub_event_type] += w
+            if h.sub_event_type not in best_hit or w > best_hit[h.sub_event_type][0]:
+                best_hit[h.sub_event_type] = (w, h)
+        if numbers.find_fatalities(sent.text):
+            for sub in ("Attack", "Armed clash"):
+                if sub in scores:
+                    scores[sub] += 0.5
+        sub, score = scores.most_common(1)[0]
+        sub = self._refine(sub, scores, sent, best_hit[sub][1])
+        if score < MENTION_THRESHOLD:
+            return None
+        trigger = best_hit.get(sub, max(best_hit.values(), key=lambda x: x[0]))[1].head(sent)
+        return Mention(sub, score, trigger, sent, paras[sent.start], modality(trigger, sent), hits)
+
+    def _refine(self, sub: str, scores: Counter[str], sent: Span, hit: CueHit) -> str:
+        """Context rules the codebook states: who was targeted, how protests ended, who took ground."""
+        text = sent.text
+        protest = sum(scores[s] for s in ("Peaceful protest", "Protest with intervention",
+                                          "Excessive force against protesters"))
+        if protest >= 1.0 and event_type_of(sub) in ("Protests", "Riots", "Battles", "Violence against civilians", "Strategic developments"):
+            if _RIOT.search(text) or scores["Violent demonstration"] >= 1.0:
+                return "Violent demonstration"
+            if _LETHAL.search(text):
+                return "Excessive force against protesters"
+            if _INTERVENTION.search(text):
+                return "Protest with intervention"
+            return "Peaceful protest"
+        if sub in ("Protest with intervention", "Excessive force against protesters"):
+            return "Arrests" if scores["Arrests"] else "Other"
+        if sub in ("Attack", "Armed clash"):
+            head = hit.head(sent)
+            targets = {t.lemma_.lower() for c in head.children if c.dep_ in ("dobj", "nsubjpass", "prep")
+                       for t in c.subtree}
+            if sub == "Attack" and targets & _ARMED_TARGETS:
+                return "Armed clash"
+        if sub in ("Government regains territory", "Non-state actor overtakes territory"):
+            agents = [m for m in self.actor_finder.find(sent, None) if m.token.dep_ in ("nsubj", "agent")]
+            if agents:
+                return "Government regains territory" if agents[0].actor.kind == "state" else "Non-state actor overtakes territory"
+        return sub
+
+    # -- fields -----------------------------------------------------------------------------------
+
+    def _draft(self, m: Mention, ctx: ArticleContext) -> Draft:
+        """A one-mention draft with the fields found in its sentence and supporting sentences."""
+        d = Draft([m])
+        country = ctx.country
+        own = self.actor_finder.find(m.sent, country)
+        agents, targets = assign_roles(m.trigger, own)
+        support_actors = [a for s in m.support for a in self.actor_finder.find(s, country)]
+        d.actor_mentions = own + support_actors
+        d.agents, d.targets = agents, targets
+        if not agents and not targets and support_actors:
+            # roles from the supporting sentence's own syntax ("the conflict between A and B")
+            for s in m.support:
+                for h in self.cues.match(s):
+                    a, t = assign_roles(h.head(s), self.actor_finder.find(s, country))
+                    d.agents += a
+                    d.targets += t
+        for s in [m.sent, *m.support]:
+            if d.date is None or d.date[0].value is None:
+                found = event_date(s.text, s.start_char, ctx.published, m.trigger.idx if s is m.sent else None)
+                if found and (d.date is None or found[0].value):
+                    d.date = found
+        fam = family_of(event_type_of(m.sub_type))
+        for s in [m.sent, *m.support]:
+            if fam in ("violent", "demonstration", "other"):
+                d.fatalities += [(f, s.start_char + a, s.start_char + b) for f, a, b in numbers.find_fatalities(s.text)]
+            fat_spans = [(a, b) for _, a, b in numbers.find_fatalities(s.text)]
+            for q, a, b in numbers.find_quantities(s.text) + numbers.find_wounded(s.text):
+                if not any(a < fb and fa < b for fa, fb in fat_spans):
+                    d.quantities.append((q, s.start_char + a, s.start_char + b))
+        d.place = self._place(m, ctx)
+        cl = claimant(m.sent, m.trigger, ctx.outlet)
+        if cl:
+            d.claimant = cl
+            d.claimant_span = _find_span(m.sent, cl.text)
+        return d
+
+    def _place(self, m: Mention, ctx: ArticleContext) -> tuple[Location, float, int, int] | None:
+        """The best place for a mention: where it happened, preferring "in/at/near X" and precise places."""
+        best: tuple[Location, float, int, int] | None = None
+        sub = m.sub_type
+        for rank, s in enumerate([m.sent, *m.support]):
+            for ent in s.ents:
+                loc = ctx.places.get((ent.start_char, ent.end_char))
+                if loc is None:
+                    continue
+                prep = ent.root.head.lower_ if ent.root.dep_ == "pobj" else ""
+                if ent.root.dep_ == "pobj" and ent.root.head.dep_ == "prep" and ent.root.head.head.dep_ == "pobj":
+                    prep = ent.root.head.head.head.lower_ or prep  # "in the area of X": the outer preposition
+                score = {"in": 2.0, "at": 2.0, "near": 1.8, "on": 1.5, "outside": 1.8, "around": 1.6, "inside": 2.0,
+                         "across": 1.2, "of": 1.2, "from": 0.6, "to": 0.2, "towards": 0.2, "into": 0.4}.get(prep, 1.0)
+                if prep == "from" and event_type_of(sub) == "Strategic developments":
+                    score = 1.5
+                score += {1: 1.0, 2: 0.5, 3: 0.0}.get(loc.precision or 3, 0.0) - 0.5 * rank
+                if loc.feature_code and loc.feature_code.startswith("PCL"):
+                    score -= 1.0
+                if best is None or score > best[1]:
+                    best = (loc, score, ent.start_char, ent.end_char)
+        return best
+
+    def _merge(self, drafts: list[Draft]) -> list[Draft]:
+        """Mentions of one incident in one article become one report."""
+        merged: list[Draft] = []
+        for d in drafts:
+            target = next((m for m in merged if _same_incident(m, d)), None)
+            if target is None:
+                merged.append(d)
+                continue
+            target.mentions += d.mentions
+            target.actor_mentions += d.actor_mentions
+            target.agents += [a for a in d.agents if a.actor.name not in {x.actor.name for x in target.agents}]
+            target.targets += [a for a in d.targets if a.actor.name not in {x.actor.name for x in target.targets}]
+            if d.date and (target.date is None or (target.date[0].value is None and d.date[0].value)):
+                target.date = d.date
+            if d.place and (target.place is None or d.place[1] > target.place[1]):
+                target.place = d.place
+            target.fatalities += d.fatalities
+            target.quantities += [q for q in d.quantities if q[0].text not in {x[0].text for x in target.quantities}]
+            if d.claimant and target.claimant is None:
+                target.claimant, target.claimant_span = d.claimant, d.claimant_span
+        return merged
+
+    def _report(self, d: Draft, ctx: ArticleContext, doc: Doc) -> Report:
+        """The Report of a draft, with evidence and a reason for each empty field."""
+        sub = Counter(m.sub_type for m in d.mentions).most_common(1)[0][0]
+        main = max((m for m in d.mentions if m.sub_type == sub), key=lambda m: m.score)
+        why: dict[str, str] = {}
+        evidence = [Evidence(m.sent.start_char, m.sent.end_char, "event") for m in d.mentions]
+        actor1, actor2, assoc = self._actors(d, sub, ctx)
+        if actor1 is None:
+            why["actor1"] = "no actor named in the sentences describing the event"
+        if actor2 is None:
+            why["actor2"] = "no second actor named" if actor1 else "no actor named"
+        for a in (actor1, actor2):
+            if a:
+                sp = _find_span(doc, a.text)
+                if sp:
+                    evidence.append(Evidence(sp[0], sp[1], "actors"))
+        location: Location | None = None
+        if d.place and (d.place[1] >= 1.0 or ctx.main_place is None):
+            location = d.place[0]
+            evidence.append(Evidence(d.place[2], d.place[3], "location"))
+        elif ctx.main_place:
+            mp = ctx.main_place
+            location = Location(**{**mp.__dict__, "precision": max(mp.precision or 2, 2),
+                                   "why": "no place in the sentences describing the event; the article's main place stands in"})
+        else:
+            why["location"] = "no place named in the article could be resolved"
+        if d.date:
+            date = d.date[0]
+            evidence.append(Evidence(d.date[1], d.date[2], "date"))
+            if date.value is None:
+                why["date"] = date.why or "the time expression could not be resolved"
+        else:
+            date = DateInfo(None, None, None, "no time expression in the sentences describing this event")
+            why["date"] = date.why or ""
+        fatalities = _combine_fatalities(d.fatalities)
+        if fatalities:
+            for f, a, b in d.fatalities:
+                evidence.append(Evidence(a, b, "fatalities"))
+        else:
+            why["fatalities"] = "no figure of dead in the sentences describing the event"
+        for q, a, b in d.quantities:
+            evidence.append(Evidence(a, b, "quantities"))
+        cl = d.claimant or outlet_claimant(ctx.outlet or credited_source(doc.text))
+        if d.claimant_span:
+            evidence.append(Evidence(d.claimant_span[0], d.claimant_span[1], "claimant"))
+        modalities = {m.modality for m in d.mentions}
+        mod = next(x for x in ("asserted", "reported", "hedged", "denied") if x in modalities or x == "denied")
+        conf = min(0.95, 0.35 + 0.2 * main.score + 0.05 * (len(d.mentions) - 1))
+        if mod in ("hedged", "denied"):
+            conf *= 0.8
+        evidence = _dedupe_evidence(evidence)
+        return Report(event_type=event_type_of(sub), sub_event_type=sub, confidence=conf, actor1=actor1, actor2=actor2,
+                      location=location, date=date, fatalities=fatalities, quantities=[q for q, _, _ in d.quantities],
+                      claimant=cl, modality=mod, evidence=evidence, why_empty=why,  # type: ignore[arg-type]
+                      associated_actors=assoc)
+
+    def _actors(self, d: Draft, sub: str, ctx: ArticleContext) -> tuple[Actor | None, Actor | None, list[Actor]]:
+        """actor1 acts, actor2 is acted upon; victims of violence against civilians are civilians."""
+        ordered = _unique_actors([*d.agents, *d.targets, *d.actor_mentions])
+        if any(a.kind in _NAMED_ARMED for a in ordered):
+            # "militants of Ahrar al-Sham": a named group replaces the generic unidentified one
+            ordered = [a for a in ordered if a.kind != "unidentified"]
+        agents = [a for a in _unique_actors(d.agents) if a in ordered]
+        targets = [a for a in _unique_actors(d.targets) if a in ordered]
+        pool = [a for a in ordered]
+        a1 = agents[0] if agents else next((a for a in pool if a.kind != "civilians"), None)
+        rest = [a for a in (targets + pool) if a1 is None or a.name != a1.name]
+        a2 = rest[0] if rest else None
+        if event_type_of(sub) == "Violence against civilians" and (a2 is None or a2.kind != "civilians"):
+            civ = next((a for a in pool if a.kind == "civilians"), None)
+            if civ:
+                a2 = civ
+            elif ctx.country and self.countries.name_of(ctx.country):
+                a2 = Actor("", f"Civilians ({self.countries.name_of(ctx.country)})", "civilians")
+        if event_type_of(sub) == "Protests" and (a1 is None or a1.kind != "protesters"):
+            prot = next((a for a in pool if a.kind == "protesters"), None)
+            if prot:
+                a2 = a1 if a1 and a1.name != prot.name else a2
+                a1 = prot
+        if ctx.dominant_group:
+            a1 = ctx.dominant_group if a1 is not None and a1.kind == "unidentified" else a1
+            a2 = ctx.dominant_group if a2 is not None and a2.kind == "unidentified" else a2
+        assoc = [a for a in pool if a.name not in {x.name for x in (a1, a2) if x} and a.kind != "unidentified"]
+        return a1, a2, assoc
+
+    # -- article level ----------------------------------------------------------------------------
+
+    def _article_context(self, doc: Doc, title: str | None, published: dt.date | None, outlet: str | None) -> ArticleContext:
+        """Places of the whole article resolved once, with a country prior from the article itself."""
+        ents = [e for e in doc.ents if e.label_ in _PLACE_LABELS]
+        names = [(e, _place_mention(doc, e)) for e in ents]
+        counts: Counter[str] = Counter()
+        first_pass: dict[tuple[int, int], Location] = {}
+        for e, name in names:
+            loc = self.resolver.resolve(name, None)
+            if loc and loc.country_code:
+                first_pass[(e.start_char, e.end_char)] = loc
+                counts[loc.country_code] += 1
+        gctx = _geo_context(counts)
+        places: dict[tuple[int, int], Location] = {}
+        for e, name in names:
+            loc = self.resolver.resolve(name, gctx) if gctx is not None else first_pass.get((e.start_char, e.end_char))
+            if loc and loc.lat is not None:
+                places[(e.start_char, e.end_char)] = loc
+        resolved_counts = Counter(loc.name for loc in places.values() if loc.precision in (1, 2))
+        main = None
+        if title:
+            for cand in self.nlp(title).ents:
+                if cand.label_ in _PLACE_LABELS:
+                    main = self.resolver.resolve(cand.text, gctx)
+                    if main:
+                        break
+        if main is None and resolved_counts:
+            top = resolved_counts.most_common(1)[0][0]
+            main = next(loc for loc in places.values() if loc.name == top)
+        return ArticleContext(published, outlet, Counter(loc.country_code for loc in places.values() if loc.country_code),
+                              main, places, self._dominant_group(doc))
+
+    def _dominant_group(self, doc: Doc) -> Actor | None:
+        """The named non-state armed group mentioned at least twice and twice as often as any other."""
+        counts: Counter[str] = Counter()
+        actors: dict[str, Actor] = {}
+        for sent in doc.sents:
+            for m in self.actor_finder.find(sent, None):
+                if m.actor.kind in _NAMED_ARMED:
+                    counts[m.actor.name] += 1
+                    actors.setdefault(m.actor.name, m.actor)
+        top = counts.most_common(2)
+        if not top or top[0][1] < 2 or (len(top) > 1 and top[0][1] < 2 * top[1][1]):
+            return None
+        return actors[top[0][0]]
+
+
+def _geo_context(counts: Counter[str]) -> object | None:
+    """A GeoContext for the resolver from the article's country counts, if the geo package offers one."""
+    if not counts:
+        return None
+    try:
+        from conflictwire.geo import GeoContext
+    except ImportError:
+        return None
+
+    return GeoContext(country_counts=dict(counts))
+
+
+def _place_mention(doc: Doc, ent: Span) -> str:
+    """The place's words with the generic head that tells its kind ("the province of Idlib", "Idlib province")."""
+    before = doc.text[max(0, ent.start_char - 30):ent.start_char]
+    after = doc.text[ent.end_char:ent.end_char + 20]
+    m = _PLACE_HEADS.search(before)
+    if m:
+        return m.group(0).strip() + " " + ent.text
+    t = _PLACE_TAILS.match(after)
+    if t:
+        return ent.text + " " + t.group(1)
+    return ent.text
+
+
+def _role_factor(head: Token) -> float:
+    """Cues that head a clause count fully; a cue modifying another noun ("the evacuated militants") less."""
+    if head.dep_ in ("amod", "compound", "acl") and head.pos_ in ("VERB", "ADJ"):
+        return 0.5
+    if head.dep_ == "relcl":
+        return 0.8
+    return 1.0
+
+
+def _paragraph_ids(doc: Doc) -> list[int]:
+    """Paragraph number of every token (paragraphs are separated by blank lines)."""
+    ids = []
+    para = 0
+    for t in doc:
+        if t.is_space and t.text.count("\n") >= 2:
+            para += 1
+        ids.append(para)
+    return ids
+
+
+def _support(i: int, sents: list[Span], paras: list[int], weak: dict[int, str], mentions: list[Mention],
+             family: str) -> list[Span]:
+    """Weak-cue sentences of the same family next to sentence i, in its paragraph."""
+    para = paras[sents[i].start]
+    out = []
+    for j in (i - 1, i - 2, i + 1):
+        if 0 <= j < len(sents) and paras[sents[j].start] == para and family in weak.get(j, ()):
+            out.append(sents[j])
+    return out
+
+
+def _same_incident(a: Draft, b: Draft) -> bool:
+    """Whether two drafts from one article describe one incident."""
+    sa, sb = a.mentions[0].sub_type, b.mentions[0].sub_type
+    if sa != sb and not any({sa, sb} <= group for group in _COMPATIBLE):
+        return False
+    if a.date and b.date and a.date[0].value and b.date[0].value:
+        da, db = dt.date.fromisoformat(a.date[0].value), dt.date.fromisoformat(b.date[0].value)
+        if abs((da - db).days) > 1:
+            return False
+    if a.place and b.place:
+        la, lb = a.place[0], b.place[0]
+        if None not in (la.lat, la.lon, lb.lat, lb.lon) and _km(la, lb) > 30:
+            return False
+    return True
+
+
+def _km(a: Location, b: Location) -> float:
+    """Great-circle distance in km."""
+    la1, lo1, la2, lo2 = map(math.radians, (a.lat or 0.0, a.lon or 0.0, b.lat or 0.0, b.lon or 0.0))
+    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
+    return 6371.0 * 2 * math.asin(math.sqrt(h))
+
+
+def _combine_fatalities(found: list[tuple[Fatalities, int, int]]) -> Fatalities | None:
+    """One article's figures for one incident: the largest stated toll (tolls rise as news comes in)."""
+    if not found:
+        return None
+    return max((f for f, _, _ in found), key=lambda f: (f.best or 0, f.low or 0))
+
+
+def _unique_actors(ms: list[ActorMention]) -> list[Actor]:
+    seen: dict[str, Actor] = {}
+    for m in ms:
+        seen.setdefault(m.actor.name, m.actor)
+    return list(seen.values())
+
+
+def _find_span(where: Doc | Span, text: str) -> tuple[int, int] | None:
+    """Character span of the first occurrence of text in a doc or sentence."""
+    if not text:
+        return None
+    i = where.text.find(text)
+    if i < 0:
+        return None
+    base = where.start_char if isinstance(where, Span) else 0
+    return base + i, base + i + len(text)
+
+
+def _dedupe_evidence(ev: list[Evidence]) -> list[Evidence]:
+    seen = set()
+    out = []
+    for e in sorted(ev, key=lambda e: (e.start, e.end)):
+        key = (e.start, e.end, e.field)
+        if key not in seen:
+            seen.add(key)
+            out.append(e)
+    return out
+
+
+def _is_background(r: Report, published: dt.date | None) -> bool:
+    """A report dated long before publication is background to the news, not a new incident."""
+    if published is None or r.date is None or r.date.value is None:
+        return False
+    return (published - dt.date.fromisoformat(r.date.value)).days > BACKGROUND_DAYS
