@@ -15,6 +15,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -126,14 +127,18 @@ def admin_stem(alias: str) -> str | None:
 
 
 def _display_name(name: str, aliases: Iterable[str]) -> str:
-    """An English-looking name for a region: GeoNames calls Aleppo governorate "Ḩalab"."""
+    """An English-looking name for a region: GeoNames calls Aleppo governorate "Ḩalab".
+
+    A plain ASCII name without an admin word is kept ("California", not "Golden" from "Golden State");
+    otherwise the ASCII stem of a generic alias ("Aleppo Governorate", "Luhansk Oblast") closest to it.
+    """
+    if name.isascii() and not admin_stem(name):
+        return name
     stems = [s for s in (admin_stem(a) for a in aliases) if s and s.isascii()]
     if not stems:
         return name
-    best = min(stems, key=len)
-    if name.isascii() and len(name) <= len(best) and not admin_stem(name):
-        return name
-    return best
+    target = normalize(admin_stem(name) or name)
+    return max(stems, key=lambda s: (SequenceMatcher(None, normalize(s), target).ratio(), -len(s)))
 
 
 def _keep_alternate(alt: str) -> bool:

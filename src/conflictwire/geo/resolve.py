@@ -30,7 +30,7 @@ ANCHOR_KM = 250.0
 #: Curated additions carry no population; this stands in for it (about a 10k-people town).
 W_ADDITION = 0.6
 W_FEATURE = {"P": 0.3, "A": 0.0, "L": 0.0, "S": -0.1}
-W_COUNTRY_ENTRY = 0.6  # a bare country or continent name means the country
+W_COUNTRY_ENTRY = 0.6  # a country or continent under its own name means the country
 W_WANT = 1.5
 W_WANT_OTHER_ADMIN = 0.8
 W_REGION_OF_CITY = -0.5  # "Idlib" is the city when the region is named after it
@@ -240,7 +240,7 @@ class PlaceResolver:
         s = W_KIND[m.kind] + (W_BARE if m.bare else 0.0)
         s += W_LOGPOP * math.log10(1 + e.population) + (W_ADDITION if e.is_addition else 0.0)
         s += W_FEATURE.get(e.feature_class, 0.0)
-        if e.feature_code in ("PCLI", "CONT") and not parsed.changed:
+        if e.feature_code in ("PCLI", "CONT") and m.kind == 0 and not parsed.changed:
             s += W_COUNTRY_ENTRY
         s += self._want_score(e, parsed.want)
         if e.feature_code == "ADM1" and parsed.want is None and (e.country_code, e.admin1) in {p[:2] for p in places}:

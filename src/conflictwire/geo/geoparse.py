@@ -1,0 +1,176 @@
+"""Find and resolve the place mentions of a text: the ``conflictwire geoparse`` contract.
+
+Without spans, mentions are spaCy's GPE/LOC/FAC entities plus names of the project's gazetteer
+additions found in the text (the small model misses "Bustan al-Qasr"); with spans, exactly those.
+Resolution uses an article-level context: the countries of the unambiguous mentions first, then the
+previous resolved place as an anchor for the next.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Protocol
+
+from conflictwire.geo.normalize import normalize
+from conflictwire.geo.resolve import GeoContext, PlaceResolver, context_from_mentions
+from conflictwire.model import Location
+
+#: spaCy entity labels that name places.
+PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
+
+#: Labels the small English model often gives to place names ("Aleppo" as NORP, "Idlib" as ORG);
+#: such entities count as places only when they are a strong gazetteer match.
+MISLABELLED = frozenset({"NORP", "ORG", "PERSON"})
+#: A mislabelled entity must name a country, admin1 region or continent, or a place this populous.
+STRONG_POPULATION = 100_000
+
+#: Generic heads next to a name that belong to the mention ("the province of Idlib", "Homs countryside").
+_HEAD_BEFORE = re.compile(r"(?:\b(?:the\s+)?(?:province|governorate|region|district|city|town|village|"
+                          r"outskirts|countryside|suburbs)\s+of\s+)$", re.IGNORECASE)
+_HEAD_AFTER = re.compile(r"^\s+(?:province|governorate|region|district|countryside|county|oblast)\b",
+                         re.IGNORECASE)
+_OF_NAME = re.compile(r"\bof\s+(?:the\s+)?([A-Z][\w'’\-]*(?:\s+[A-Z][\w'’\-]*)*)$")
+
+#: Quote-like characters a name may carry between letters in running text ("Shuja'iyya").
+_OPTIONAL_QUOTE = "['’ʿʾ`]?"
+_SEPARATOR = r"[\s\-‐‑–]+"
+
+
+class _Doc(Protocol):
+    ents: Any
+
+
+class Nlp(Protocol):
+    """The part of a spaCy Language object geoparse needs."""
+
+    def __call__(self, text: str) -> _Doc: ...
+
+
+def geoparse(text: str, spans: list[tuple[int, int]] | None, resolver: PlaceResolver,
+             nlp: Nlp | None) -> list[dict[str, Any] | None]:
+    """Resolved places of a text: found ones (spans None, needs nlp) or one entry per given span, in order."""
+    if spans is None:
+        if nlp is None:
+            raise ValueError("geoparse without spans needs a spaCy pipeline to find mentions")
+        spans = find_mentions(text, resolver, nlp)
+    mentions = [text[s:e] if 0 <= s < e <= len(text) else "" for s, e in spans]
+    context = context_from_mentions([m for m in mentions if m], resolver)
+    out: list[dict[str, Any] | None] = []
+    for (start, end), mention in zip(spans, mentions):
+        if not mention:
+            out.append(_unresolved(start, end, "", f"span {start}-{end} is outside the text"))
+            continue
+        loc, why = resolver.resolve_with_reason(mention, context)
+        if loc is None or loc.lat is None or loc.lon is None:
+            out.append(_unresolved(start, end, mention, why))
+            continue
+        out.append(_place(start, end, mention, loc))
+        context = GeoContext(context.country_counts, context.admin1_hint, (loc.lat, loc.lon))
+    return out
+
+
+def find_mentions(text: str, resolver: PlaceResolver, nlp: Nlp) -> list[tuple[int, int]]:
+    """Place mention spans, in text order: additions names, then NER places that do not overlap them."""
+    found = additions_spans(text, resolver)
+    for ent in nlp(text).ents:
+        span = _entity_place(text, ent.start_char, ent.end_char, ent.label_, resolver)
+        if span and not _overlaps(span[0], span[1], found):
+            found.append(_expand(text, *span))
+    return sorted(found)
+
+
+def _entity_place(text: str, start: int, end: int, label: str, resolver: PlaceResolver) -> tuple[int, int] | None:
+    """The place span of one entity: all of a GPE/LOC/FAC, or a strong place name inside a mislabelled one."""
+    if label in PLACE_LABELS:
+        return start, end
+    if label not in MISLABELLED:
+        return None
+    if _is_strong_place(text[start:end], resolver):
+        return start, end
+    m = _OF_NAME.search(text[start:end])  # "the Defence Ministry of Syria"
+    if m and _is_strong_place(m.group(1), resolver):
+        return start + m.start(1), start + m.end(1)
+    return None
+
+
+def _is_strong_place(mention: str, resolver: PlaceResolver) -> bool:
+    """True when a mention names a country/admin1/continent or a large place under its own or alternate name."""
+    norm = normalize(mention)
+    if " " not in norm and resolver.gazetteer.word_kind(norm) == "common":
+        return False  # "Eastern" tagged ORG is an adjective, not Saudi Arabia's Eastern Province
+    cands, _, _ = resolver.candidates(mention)
+    if not cands or cands[0].match.kind > 1:
+        return False
+    e = cands[0].entry
+    return e.feature_code in ("PCLI", "ADM1", "CONT") or e.population >= STRONG_POPULATION or e.is_addition
+
+
+def _expand(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span grown over a generic head before or after it ("province of" Idlib, Homs "countryside")."""
+    before = _HEAD_BEFORE.search(text[max(0, start - 40):start])
+    if before:
+        start -= len(before.group(0))
+    after = _HEAD_AFTER.match(text[end:end + 30])
+    if after:
+        end += after.end()
+    return start, end
+
+
+def additions_spans(text: str, resolver: PlaceResolver) -> list[tuple[int, int]]:
+    """Spans of the gazetteer additions' names in the text, longest first where they overlap."""
+    hits: list[tuple[int, int]] = []
+    for pattern in _additions_patterns(resolver):
+        for m in pattern.finditer(text):
+            if m.group(0)[0].isupper() or not m.group(0)[0].isascii():  # place names are capitalised
+                hits.append(m.span())
+    hits.sort(key=lambda s: (-(s[1] - s[0]), s[0]))
+    kept: list[tuple[int, int]] = []
+    for s in hits:
+        if not _overlaps(s[0], s[1], kept):
+            kept.append(s)
+    return kept
+
+
+_PATTERN_CACHE: dict[int, list[re.Pattern[str]]] = {}
+
+
+def _additions_patterns(resolver: PlaceResolver) -> list[re.Pattern[str]]:
+    """One regex per additions name key, tolerant of dashes and quotes; cached per gazetteer."""
+    gaz = resolver.gazetteer
+    key = id(gaz)
+    if key not in _PATTERN_CACHE:
+        keys = {k for e in gaz.additions() for k in gaz.names_of(e)}
+        # A one-word key that is an English word ("Mawasi" is not, "Rimal" is not, but guard anyway)
+        # would fire on ordinary prose.
+        keys = {k for k in keys if len(k) >= 4 and (" " in k or gaz.word_kind(k) is None)}
+        _PATTERN_CACHE[key] = [_key_pattern(k) for k in sorted(keys, key=len, reverse=True)]
+    return _PATTERN_CACHE[key]
+
+
+def _key_pattern(key: str) -> re.Pattern[str]:
+    """A case-insensitive regex matching a normalised key in running text."""
+    words = [_OPTIONAL_QUOTE.join(re.escape(ch) for ch in word) for word in key.split(" ")]
+    return re.compile(r"(?<!\w)" + _SEPARATOR.join(words) + r"(?!\w)", re.IGNORECASE)
+
+
+def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    """True when [start, end) overlaps any span."""
+    return any(start < e and s < end for s, e in spans)
+
+
+def _place(start: int, end: int, mention: str, loc: Location) -> dict[str, Any]:
+    """A resolved place in the geoparse output shape."""
+    return {
+        "start": start, "end": end, "text": mention, "name": loc.name, "lat": loc.lat, "lon": loc.lon,
+        "country_code": loc.country_code, "admin1": loc.admin1, "geonameid": loc.geonameid,
+        "feature_code": loc.feature_code, "score": loc.score,
+    }
+
+
+def _unresolved(start: int, end: int, mention: str, why: str) -> dict[str, Any]:
+    """An unresolved span in the geoparse output shape, with the reason."""
+    return {
+        "start": start, "end": end, "text": mention, "name": None, "lat": None, "lon": None,
+        "country_code": None, "admin1": None, "geonameid": None, "feature_code": None, "score": None,
+        "why": why,
+    }
