@@ -161,3 +161,14 @@ def db_url(request: pytest.FixtureRequest) -> str:
     """Each test that takes it runs once on SQLite and once on PostgreSQL."""
     name = "sqlite_url" if request.param == "sqlite" else "pg_url"
     return str(request.getfixturevalue(name))
+
+
+# -- pipeline fixtures --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def extractor():
+    """The default extractor (packaged spaCy model, dictionaries and gazetteer), loaded once."""
+    from conflictwire.extract import Extractor
+
+    return Extractor.default()
