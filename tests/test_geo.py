@@ -41,6 +41,8 @@ def test_normalize_unifies_diacritics_dashes_and_quotes() -> None:
     assert strip_articles("bustan al qasr") == "bustan qasr"
     assert strip_articles("al bab") == "bab"
     assert strip_articles("aleppo") is None
+    assert normalize("U.K.") == normalize("UK") == "uk"
+    assert normalize("St. Louis") == "st louis"
 
 
 def test_default_is_cached_per_process(gaz: Gazetteer) -> None:

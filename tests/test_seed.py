@@ -51,7 +51,8 @@ def test_seed_gives_the_three_gold_reports_and_nothing_from_speculation(extracto
         names = {a.name for a in (rep.actor1, rep.actor2, *rep.associated_actors) if a}
         assert names & set(gold["actors"]), f"{gold['what']}: actors {names}"
         assert rep.claimant and rep.claimant.kind in gold["claimant_kind"], rep.claimant
-        cited = " ".join(text[e.start:e.end] for e in rep.evidence)
+        # the seed has no-break spaces between some words: compare with whitespace folded
+        cited = " ".join(" ".join(text[e.start:e.end] for e in rep.evidence).split())
         for phrase in gold.get("must_cite_text", []):
             assert phrase in cited, f"{gold['what']}: evidence does not cite {phrase!r}"
         loc = gold.get("location")
@@ -62,7 +63,7 @@ def test_seed_gives_the_three_gold_reports_and_nothing_from_speculation(extracto
             assert any(x.value == q["value"] and x.unit == q["unit"] and x.qualifier == q.get("qualifier")
                        for x in rep.quantities), (q, rep.quantities)
     for bad in GOLD["must_not_report"]:
-        start = text.find(bad["text"])
+        start = text.replace("\xa0", " ").find(bad["text"])
         assert start >= 0
         for rep in reports:
             for e in rep.evidence:

@@ -176,9 +176,10 @@ def _published_or_error(rec: dict[str, Any]) -> dt.date | None | dict[str, str]:
 def geoparse(files: tuple[IO[str], ...]) -> None:
     """Read JSONL {"id","text","spans"?} and write the places found (or the given spans resolved)."""
     from conflictwire.annotate.pipeline import default_nlp
-    from conflictwire.geo import default_resolver, geoparse as run_geoparse
+    from conflictwire.geo import Gazetteer, PlaceResolver
+    from conflictwire.geo import geoparse as run_geoparse
 
-    nlp, resolver = default_nlp(), default_resolver()
+    nlp, resolver = default_nlp(), PlaceResolver(Gazetteer.default())
     bad = 0
     for _, rec, err in _jsonl_records(files):
         rid = rec.get("id") if isinstance(rec, dict) else None

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 import spacy
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from conflictwire.annotate.dictionaries import ActorDictionary, CountryTable, OutletRegistry
 from conflictwire.data import cached_csv, split_aliases
@@ -55,6 +56,15 @@ def entity_patterns(
     return pats
 
 
+@Language.component("paragraph_breaks")
+def paragraph_breaks(doc: Doc) -> Doc:
+    """A blank line ends a sentence: the parser otherwise glues a footer or a heading to a sentence."""
+    for tok in doc[:-1]:
+        if tok.is_space and "\n" in tok.text:
+            doc[tok.i + 1].is_sent_start = True
+    return doc
+
+
 def build_nlp(
     actors: ActorDictionary | None = None,
     outlets: OutletRegistry | None = None,
@@ -63,6 +73,7 @@ def build_nlp(
 ) -> Language:
     """Load the packaged spaCy model and add the project's entity rules before its NER."""
     nlp = spacy.load(MODEL_NAME)
+    nlp.add_pipe("paragraph_breaks", before="parser")
     ruler = nlp.add_pipe("entity_ruler", before="ner", config={"phrase_matcher_attr": "LOWER", "validate": False})
     ruler.add_patterns(entity_patterns(
         actors or ActorDictionary.default(), outlets or OutletRegistry.default(), countries or CountryTable.default(), places

@@ -123,9 +123,9 @@ class Extractor:
     def default(cls) -> Extractor:
         """The extractor with the packaged model, dictionaries and gazetteer."""
         from conflictwire.annotate.pipeline import default_nlp
-        from conflictwire.geo import default_resolver
+        from conflictwire.geo import Gazetteer, PlaceResolver
 
-        return cls(default_nlp(), default_resolver())
+        return cls(default_nlp(), PlaceResolver(Gazetteer.default()))
 
     # -- entry points -------------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ from conflictwire.geo.errors import AdditionsError, GazetteerBuildError
 from conflictwire.geo.normalize import name_keys, normalize
 
 #: Bump when the schema or the build rules change: cached files of another version are rebuilt.
-BUILD_VERSION = 3
+BUILD_VERSION = 4
 
 #: Name kinds stored with every index key; lower is a better match.
 KIND_PRIMARY, KIND_ALTERNATE, KIND_VARIANT = 0, 1, 2

@@ -95,13 +95,15 @@ def _entity_place(text: str, start: int, end: int, label: str, resolver: PlaceRe
 
 def _is_strong_place(mention: str, resolver: PlaceResolver) -> bool:
     """True when a mention names a country/admin1/continent or a large place under its own or alternate name."""
-    norm = normalize(mention)
-    if " " not in norm and resolver.gazetteer.word_kind(norm) == "common":
-        return False  # "Eastern" tagged ORG is an adjective, not Saudi Arabia's Eastern Province
     cands, _, _ = resolver.candidates(mention)
     if not cands or cands[0].match.kind > 1:
         return False
     e = cands[0].entry
+    norm = normalize(mention)
+    if " " not in norm and resolver.gazetteer.word_kind(norm) == "common":
+        # "Eastern" tagged ORG is an adjective, not Saudi Arabia's Eastern Province; the word list
+        # (WordNet) also holds "aleppo", so a large city under that name still counts.
+        return e.feature_class == "P" and e.population >= STRONG_POPULATION
     return e.feature_code in ("PCLI", "ADM1", "CONT") or e.population >= STRONG_POPULATION or e.is_addition
 
 

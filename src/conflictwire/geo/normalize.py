@@ -23,6 +23,9 @@ _PUNCT = re.compile(r"[.,;:!?()\[\]{}]+")
 
 _SPACES = re.compile(r"\s+")
 
+#: Dotted initialisms ("U.S.", "u.k.", "D.C.") collapse to their letters, so they meet "US", "UK", "DC".
+_INITIALISM = re.compile(r"(?<!\w)((?:[^\W\d_]\.){2,})")
+
 #: Arabic definite-article forms as transliterated in GeoNames and in news ("Ar Raqqah", "ash-Sham").
 ARABIC_ARTICLES = frozenset({"al", "el", "ash", "as", "ad", "ar", "at", "az", "an", "ath", "adh", "ed", "es", "ez", "et", "en", "er", "ul"})
 
@@ -35,6 +38,7 @@ def normalize(name: str) -> str:
         text = unicodedata.normalize("NFKD", text)
         text = "".join(ch for ch in text if not unicodedata.combining(ch))
         text = text.translate(_FOLD)
+    text = _INITIALISM.sub(lambda m: m.group(1).replace(".", ""), text)
     text = _QUOTES.sub("", text)
     text = _DASHES.sub(" ", text)
     text = _PUNCT.sub(" ", text)

