@@ -88,9 +88,9 @@ def run(path: Path) -> None:
         out = geoparse(art.text, art.spans, resolver, None)
         t_sys += time.perf_counter() - t
         n_spans += len(art.spans)
-        for place, gold in zip(out, art.points):
+        for place, gold in zip(out, art.points, strict=True):
             system.errors.append(_error(place["lat"], place["lon"], gold) if place else None)
-        for (s, e), gold in zip(art.spans, art.points):
+        for (s, e), gold in zip(art.spans, art.points, strict=True):
             cands = gaz.lookup(art.text[s:e])
             best = max(cands, key=lambda c: c.population) if cands else None
             baseline.errors.append(_error(best.lat, best.lon, gold) if best else None)

@@ -41,6 +41,21 @@ _GENERIC: dict[str, tuple[str, str]] = {
     "bandit": ("Unidentified Armed Group ({c})", "unidentified"),
     "fighter": ("Unidentified Armed Group ({c})", "unidentified"),
 }
+_PLACE_ENTS = {"GPE", "LOC", "FAC"}
+
+
+def generic_key(tok: Token) -> str | None:
+    """The _GENERIC key a noun stands for: lemma, lower case or a naive singular ("Gunmen" -> gunman)."""
+    low = tok.lower_
+    for key in (tok.lemma_.lower(), low, low[:-1] if low.endswith("s") else low,
+                low[:-3] + "man" if low.endswith("men") else low):
+        if key in _GENERIC:
+            return key
+    if low in ("men", "man") and any(c.lower_ == "armed" for c in tok.children):
+        return "gunman"  # "armed men"
+    return None
+
+
 #: Modifiers that turn a generic "forces" into state forces even without a demonym.
 _STATE_MODIFIERS = {"government", "security", "state", "regime", "pro-government", "army", "military"}
 CIVILIAN_KINDS = {"civilians"}
@@ -72,7 +87,7 @@ class ActorFinder:
                     found.append(ActorMention(Actor(ent.text, entry.name, entry.kind, entry.side), ent.start_char, ent.end_char, ent.root))
                     taken.update(range(ent.start, ent.end))
         for tok in sent:
-            if tok.i in taken or tok.pos_ not in ("NOUN", "PROPN"):
+            if tok.i in taken or tok.pos_ not in ("NOUN", "PROPN") or tok.ent_type_ in _PLACE_ENTS:
                 continue
             m = self._generic(tok, country)
             if m:
@@ -82,12 +97,12 @@ class ActorFinder:
 
     def _generic(self, tok: Token, country: str | None) -> ActorMention | None:
         """A generic actor for a noun such as "soldiers", "Syrian troops" or "security forces"."""
-        lemma = tok.lemma_.lower()
-        if lemma not in _GENERIC and tok.lower_ not in _GENERIC:
+        lemma = generic_key(tok)
+        if lemma is None:
             return None
-        if tok.dep_ in ("compound", "amod") and (tok.head.lemma_.lower() in _GENERIC or tok.head.lower_ in _GENERIC):
+        if tok.dep_ in ("compound", "amod") and generic_key(tok.head) is not None:
             return None  # "government forces": the head noun names the actor
-        template, kind = _GENERIC.get(lemma) or _GENERIC[tok.lower_]
+        template, kind = _GENERIC[lemma]
         mods = [c for c in tok.children if c.dep_ in ("amod", "compound", "nmod", "poss")]
         # "Russian and Syrian military": the demonyms are conjuncts of the first modifier
         mods += [cc for c in list(mods) for cc in c.conjuncts]

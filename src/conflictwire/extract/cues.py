@@ -45,12 +45,12 @@ class CueLexicon:
     def match(self, sent: Span) -> list[CueHit]:
         """Cue hits in a sentence; at each position only the longest phrase counts."""
         toks = list(sent)
-        forms = [(t.lemma_.lower(), t.lower_) for t in toks]
+        forms = [_forms(t) for t in toks]
         hits: list[CueHit] = []
         i = 0
         while i < len(toks):
             matched = 0
-            for key in {forms[i][0], forms[i][1]}:
+            for key in forms[i]:
                 for words, sub, weight in self._by_first.get(key, ()):
                     n = len(words)
                     if n < matched or i + n > len(toks):
@@ -62,3 +62,16 @@ class CueLexicon:
                         hits.append(CueHit(sub, " ".join(words), weight, toks[i].i, toks[i].i + n))
             i += max(matched, 1)
         return hits
+
+
+def _forms(tok: Token) -> tuple[str, ...]:
+    """The forms a cue word may match: lemma, lower case, and a naive singular.
+
+    The small model lemmatises capitalised words at a sentence start as proper nouns ("Shells"),
+    so a plural -s is also stripped by hand.
+    """
+    low = tok.lower_
+    forms = {tok.lemma_.lower(), low}
+    if low.endswith("s") and len(low) > 3 and not low.endswith("ss"):
+        forms.add(low[:-1])
+    return tuple(forms)

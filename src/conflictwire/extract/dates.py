@@ -33,7 +33,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("relweek", re.compile(r"\b(?P<rel>last week|this week|earlier this week|past week|last weekend|this weekend)\b", re.I)),
     ("relmonth", re.compile(r"\b(?P<rel>last month|this month|earlier this month|past month)\b", re.I)),
     ("relyear", re.compile(r"\b(?P<rel>last year|this year|earlier this year)\b", re.I)),
-    ("year", re.compile(rf"\bin\s+{_YEAR}\b", re.I)),
+    ("year", re.compile(rf"\b(?:in|since|during|of)\s+{_YEAR}\b", re.I)),
 ]
 #: Lines that carry dates that are never event dates.
 _FOOTER = re.compile(r"(copyright|©|\(c\)\s*\d{4}|all rights reserved)", re.I)

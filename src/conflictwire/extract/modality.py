@@ -23,7 +23,7 @@ _FUTURE_GOVERNORS = {
     "attempt", "predict", "forecast", "speculate", "imagine", "suppose", "anticipate", "plot", "mull",
 }
 _SPECULATIVE = re.compile(
-    r"\b(there is reason to believe|it is (?:likely|possible|probable|unlikely) that|in the event (?:of|that)|"
+    r"\b(there is reason to believe|it is (?:\w+ )?(?:likely|possible|probable|unlikely|conceivable) that|in the event (?:of|that)|"
     r"could lead to|is expected to|are expected to|is set to|are set to|is likely to|are likely to|"
     r"would (?:likely|probably)|if (?:the|they|it|he|she|we)|analysts? (?:say|believe|expect)|"
     r"scenario|forecast|speculat\w+|might (?:well)?)\b",
@@ -86,11 +86,11 @@ def modality(trigger: Token, sent: Span) -> str:
     return "asserted"
 
 
-def _kind_of(span_text: str, has_person: bool, has_outlet: bool) -> str:
+def _kind_of(span_text: str, has_person: bool, has_outlet: bool, has_actor: bool = False) -> str:
     words = {w.strip(".,'\"").lower() for w in span_text.split()}
     if has_outlet:
         return "outlet"
-    if has_person:
+    if has_person or has_actor:
         return "named"
     if words & {"source", "sources", "witness", "witnesses", "anonymous", "unnamed", "insider", "activists"}:
         return "unnamed"
@@ -123,10 +123,14 @@ def claimant(sent: Span, trigger: Token, outlet: str | None) -> Claimant | None:
 
 def _claimant_from_span(span: Span, outlet: str | None) -> Claimant:
     """A Claimant named by a span of text."""
+    if len(span) > 12:
+        # a parse that swallowed the clause: keep the noun phrase around the head
+        span = next((c for c in span.doc.noun_chunks if c.start <= span.root.i < c.end), span[:12])
     has_person = any(e.label_ == "PERSON" for e in span.ents)
     outlet_ents = [e for e in span.ents if e.label_ == OUTLET_LABEL]
+    has_actor = any(e.label_ == "ACTOR" for e in span.ents)
     text = span.text.strip()
-    kind = _kind_of(text, has_person, bool(outlet_ents))
+    kind = _kind_of(text, has_person, bool(outlet_ents), has_actor)
     name = outlet_ents[0].ent_id_ if outlet_ents else re.sub(r"^(the|a|an)\s+", "", text, flags=re.I)
     return Claimant(text=text, name=name, kind=kind)  # type: ignore[arg-type]
 

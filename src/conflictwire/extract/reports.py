@@ -41,14 +41,28 @@ BACKGROUND_DAYS = 60
 _PLACE_LABELS = {"GPE", "LOC", "FAC"}
 _NAME_LABELS = {"ORG", "ACTOR", "OUTLET", "PERSON", "WORK_OF_ART", "LAW", "EVENT", "PRODUCT"}
 #: Sub-types that one negotiated incident is often described as, mention by mention.
+_VIOLENT_TYPES = {"Battles", "Explosions/Remote violence", "Violence against civilians"}
 _NAMED_ARMED = {"rebel", "political_militia", "identity_militia", "external"}
-_COMPATIBLE = [{"Agreement", "Non-violent transfer of territory"}]
+_COMPATIBLE = [
+    {"Agreement", "Non-violent transfer of territory"},
+    # arrests and dispersal at a protest are part of the protest
+    {"Peaceful protest", "Protest with intervention", "Excessive force against protesters", "Violent demonstration", "Arrests"},
+]
 _SPORTS = re.compile(r"\b(match|league|football|soccer|tournament|championship|goalkeeper|striker|stadium|"
                      r"cup final|referee|fans|coach|innings|playoff|season opener|scored|penalty shootout)\b", re.I)
 _METAPHOR_MODS = {"political", "legal", "verbal", "diplomatic", "electoral", "court", "price", "trade", "culture",
                   "bidding", "custody", "ratings", "budget", "media", "uphill", "internal", "leadership"}
 _ARMED_TARGETS = {"soldier", "troops", "force", "forces", "fighter", "militant", "police", "policeman", "checkpoint",
-                  "base", "position", "convoy", "patrol", "outpost", "barracks", "army", "post", "rebel", "insurgent"}
+                  "base", "position", "convoy", "patrol", "outpost", "barracks", "army", "post", "rebel", "insurgent",
+                  "terrorist", "combatant", "jihadist", "islamist", "gunman", "gunmen", "assailant", "attacker",
+                  "bandit", "militia", "militiaman", "guerrilla", "paramilitary", "serviceman", "officer"}
+_CIVILIAN_WORDS = {"civilian", "resident", "villager", "people", "woman", "child", "worshipper", "farmer", "student",
+                   "passenger", "family", "man", "person", "pilgrim", "shopper", "trader", "journalist", "refugee"}
+_HABITUAL = re.compile(r"\b(increasingly|repeatedly|routinely|regularly|frequently|often|usually|endemic|"
+                       r"has become|have become|remains?|long been|for years|in recent (?:years|months|weeks)|"
+                       r"since (?:19|20)\d\d|in the past)\b", re.I)
+_DATELINE = re.compile(r"^\s*[A-Z][\w'’ .-]{1,30},[^\n]{0,60}?(?:\([^)\n]{1,40}\))?\s*[-–—]{1,2}\s")
+_NEGATED_SUBJECTS = {"no", "nobody", "none", "neither", "noone"}
 _LETHAL = re.compile(r"\b(shot dead|killed|live (?:fire|ammunition|rounds)|opened fire|fatally)\b", re.I)
 _INTERVENTION = re.compile(r"\b(tear ?gas|water cannons?|dispersed?|dispersing|rubber bullets?|batons?|"
                            r"arrested|detained|broke up|beat)\b", re.I)
@@ -102,6 +116,8 @@ class ArticleContext:
     places: dict[tuple[int, int], Location]  # resolved place entities by char span
     #: The one named armed group the article is about, which its "the militants" refer to.
     dominant_group: Actor | None = None
+    #: Where the dateline ("KHARKIV, Ukraine, April 15 (Wire) -") ends, 0 if there is none.
+    dateline_end: int = 0
 
     @property
     def country(self) -> str | None:
@@ -156,7 +172,7 @@ class Extractor:
                 if fams:
                     weak[i] = fams
                 continue
-            if m.modality == HYPOTHETICAL:
+            if m.modality == HYPOTHETICAL or _negated_subject(m.trigger) or self._is_generic(m, published):
                 continue
             m.support = _support(i, sents, paras, weak, mentions, family_of(event_type_of(m.sub_type)))
             mentions.append(m)
@@ -228,13 +244,30 @@ class Extractor:
             head = hit.head(sent)
             targets = {t.lemma_.lower() for c in head.children if c.dep_ in ("dobj", "nsubjpass", "prep")
                        for t in c.subtree}
-            if sub == "Attack" and targets & _ARMED_TARGETS:
+            if sub == "Attack" and targets & _ARMED_TARGETS and not targets & _CIVILIAN_WORDS:
                 return "Armed clash"
         if sub in ("Government regains territory", "Non-state actor overtakes territory"):
             agents = [m for m in self.actor_finder.find(sent, None) if m.token.dep_ in ("nsubj", "agent")]
             if agents:
                 return "Government regains territory" if agents[0].actor.kind == "state" else "Non-state actor overtakes territory"
         return sub
+
+    def _is_generic(self, m: Mention, published: dt.date | None) -> bool:
+        """A habitual or general statement ("kidnapping has become endemic"), not one incident.
+
+        Present-tense clauses and habitual markers count as generic unless the sentence pins the
+        event down with a recent date or a death toll.
+        """
+        sent = m.sent
+        found = event_date(sent.text, sent.start_char, published)
+        recent = found is not None and found[0].value is not None and not _too_old(found[0], published)
+        if recent or numbers.find_fatalities(sent.text):
+            return False
+        verb = m.trigger
+        while verb.pos_ not in ("VERB", "AUX") and verb.head is not verb:
+            verb = verb.head
+        present = verb.tag_ in ("VBZ", "VBP") and verb.lemma_.lower() not in ("say", "tell", "report")
+        return present or bool(_HABITUAL.search(sent.text))
 
     # -- fields -----------------------------------------------------------------------------------
 
@@ -281,8 +314,8 @@ class Extractor:
         for rank, s in enumerate([m.sent, *m.support]):
             for ent in s.ents:
                 loc = ctx.places.get((ent.start_char, ent.end_char))
-                if loc is None:
-                    continue
+                if loc is None or ent.end_char <= ctx.dateline_end:
+                    continue  # the dateline says where the story was filed, not where it happened
                 prep = ent.root.head.lower_ if ent.root.dep_ == "pobj" else ""
                 if ent.root.dep_ == "pobj" and ent.root.head.dep_ == "prep" and ent.root.head.head.dep_ == "pobj":
                     prep = ent.root.head.head.head.lower_ or prep  # "in the area of X": the outer preposition
@@ -298,9 +331,27 @@ class Extractor:
         return best
 
     def _merge(self, drafts: list[Draft]) -> list[Draft]:
-        """Mentions of one incident in one article become one report."""
-        merged: list[Draft] = []
+        """Mentions of one incident in one article become one report.
+
+        A claim of responsibility, or an undated disaster, crime or diplomatic mention next to a
+        conflict report, is part of that report: it lends its actors and evidence, not its type.
+        """
+        main = [d for d in drafts if family_of(event_type_of(d.mentions[0].sub_type)) != "other"]
+        rest: list[Draft] = []
         for d in drafts:
+            if d in main or not main:
+                rest.append(d)
+                continue
+            own_date = d.date is not None and d.date[0].value is not None
+            if d.mentions[0].sub_type == "Attribution" or not own_date:
+                host = min(main, key=lambda h: abs(h.mentions[0].sent.start - d.mentions[0].sent.start))
+                host.mentions[0].support.append(d.mentions[0].sent)
+                if d.mentions[0].sub_type == "Attribution" and not any(a.actor.kind in _NAMED_ARMED for a in host.agents):
+                    host.agents = [a for a in d.agents if a.actor.kind in _NAMED_ARMED] + host.agents
+                continue
+            rest.append(d)
+        merged: list[Draft] = []
+        for d in rest:
             target = next((m for m in merged if _same_incident(m, d)), None)
             if target is None:
                 merged.append(d)
@@ -383,8 +434,14 @@ class Extractor:
             ordered = [a for a in ordered if a.kind != "unidentified"]
         agents = [a for a in _unique_actors(d.agents) if a in ordered]
         targets = [a for a in _unique_actors(d.targets) if a in ordered]
-        pool = [a for a in ordered]
-        a1 = agents[0] if agents else next((a for a in pool if a.kind != "civilians"), None)
+        pool = list(ordered)
+        etype = event_type_of(sub)
+        a1 = agents[0] if agents else None
+        if a1 is None and not targets:
+            a1 = next((a for a in pool if a.kind != "civilians"), None)
+        if a1 is None and etype in _VIOLENT_TYPES and ctx.country and self.countries.name_of(ctx.country):
+            # an attack whose perpetrator the text does not name: ACLED's unidentified armed group
+            a1 = Actor("", f"Unidentified Armed Group ({self.countries.name_of(ctx.country)})", "unidentified")
         rest = [a for a in (targets + pool) if a1 is None or a.name != a1.name]
         a2 = rest[0] if rest else None
         if event_type_of(sub) == "Violence against civilians" and (a2 is None or a2.kind != "civilians"):
@@ -435,7 +492,7 @@ class Extractor:
             top = resolved_counts.most_common(1)[0][0]
             main = next(loc for loc in places.values() if loc.name == top)
         return ArticleContext(published, outlet, Counter(loc.country_code for loc in places.values() if loc.country_code),
-                              main, places, self._dominant_group(doc))
+                              main, places, self._dominant_group(doc), _dateline_end(doc.text))
 
     def _dominant_group(self, doc: Doc) -> Actor | None:
         """The named non-state armed group mentioned at least twice and twice as often as any other."""
@@ -565,6 +622,29 @@ def _dedupe_evidence(ev: list[Evidence]) -> list[Evidence]:
             seen.add(key)
             out.append(e)
     return out
+
+
+def _negated_subject(trigger: Token) -> bool:
+    """ "No group has claimed", "nobody was killed": the sentence says the event did not happen."""
+    verb = trigger if trigger.pos_ in ("VERB", "AUX") else trigger.head
+    for c in verb.children:
+        if c.dep_ in ("nsubj", "nsubjpass") and (c.lower_ in _NEGATED_SUBJECTS or any(
+                d.dep_ == "det" and d.lower_ == "no" for d in c.children)):
+            return True
+    return False
+
+
+def _dateline_end(text: str) -> int:
+    """End offset of a wire dateline at the start of the text, or 0."""
+    m = _DATELINE.match(text)
+    return m.end() if m and len(m.group(0).split()) <= 12 else 0
+
+
+def _too_old(date: DateInfo, published: dt.date | None) -> bool:
+    """Whether a date lies so long before publication that it is background."""
+    if published is None or date.value is None:
+        return False
+    return (published - dt.date.fromisoformat(date.value)).days > BACKGROUND_DAYS
 
 
 def _is_background(r: Report, published: dt.date | None) -> bool:

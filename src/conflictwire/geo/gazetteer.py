@@ -193,4 +193,16 @@ def ensure_built(path: Path) -> Path:
     finally:
         if tmp.exists():
             tmp.unlink()
+    _remove_stale(path)
     return path
+
+
+def _remove_stale(current: Path) -> None:
+    """Delete gazetteer files of other fingerprints beside current (a process still reading one keeps
+    its open file on POSIX; on failure the file just stays)."""
+    for old in current.parent.glob("gazetteer-*.sqlite"):
+        if old != current:
+            try:
+                old.unlink()
+            except OSError:
+                pass  # in use on Windows, or removed by another process first: harmless

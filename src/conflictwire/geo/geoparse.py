@@ -56,7 +56,7 @@ def geoparse(text: str, spans: list[tuple[int, int]] | None, resolver: PlaceReso
     mentions = [text[s:e] if 0 <= s < e <= len(text) else "" for s, e in spans]
     context = context_from_mentions([m for m in mentions if m], resolver)
     out: list[dict[str, Any] | None] = []
-    for (start, end), mention in zip(spans, mentions):
+    for (start, end), mention in zip(spans, mentions, strict=True):
         if not mention:
             out.append(_unresolved(start, end, "", f"span {start}-{end} is outside the text"))
             continue

@@ -24,10 +24,12 @@ _PUNCT = re.compile(r"[.,;:!?()\[\]{}]+")
 _SPACES = re.compile(r"\s+")
 
 #: Dotted initialisms ("U.S.", "u.k.", "D.C.") collapse to their letters, so they meet "US", "UK", "DC".
-_INITIALISM = re.compile(r"(?<!\w)((?:[^\W\d_]\.){2,})")
+_INITIALISM = re.compile(r"(?<!\w)((?:[^\W\d_]\.)+[^\W\d_]\.?)(?!\w)")
 
 #: Arabic definite-article forms as transliterated in GeoNames and in news ("Ar Raqqah", "ash-Sham").
-ARABIC_ARTICLES = frozenset({"al", "el", "ash", "as", "ad", "ar", "at", "az", "an", "ath", "adh", "ed", "es", "ez", "et", "en", "er", "ul"})
+ARABIC_ARTICLES = frozenset({
+    "al", "el", "ash", "as", "ad", "ar", "at", "az", "an", "ath", "adh", "ed", "es", "ez", "et", "en", "er", "ul",
+})
 
 
 @lru_cache(maxsize=200_000)

@@ -17,6 +17,7 @@ from typing import BinaryIO
 from conflictwire.model import Article, InputError, RawInput
 
 from .base import Item, to_error
+from .dates import parse_published
 from .detect import Format, detect_format
 from .errors import FingerprintError, IngestError, InputProblem
 from .feeds import read_feed
@@ -68,10 +69,18 @@ def read_inputs(
         if isinstance(found, tuple):
             yield to_error(found[0], found[1])
             continue
+        sidecar = _sidecar_defaults(found.meta) if found.meta else None
         for item in _read_source(found, stdin, max_bytes):
-            if defaults is not None and not isinstance(item, InputError):
-                defaults.apply(item[0])
+            if not isinstance(item, InputError):
+                for d in (sidecar, defaults):
+                    if d is not None:
+                        d.apply(item[0])
             yield item
+
+
+def _sidecar_defaults(meta: dict[str, str]) -> ArticleDefaults:
+    """Defaults from a folder's sidecar metadata for one file (its dates were checked when read)."""
+    return ArticleDefaults(parse_published(meta.get("published")), meta.get("outlet"), meta.get("url"))
 
 
 def _read_source(src: Source, stdin: BinaryIO | None, max_bytes: int) -> Iterator[Item]:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from .dates import parse_published
 from .errors import InputProblem
 
 STDIN_NAME = "<stdin>"
+#: A folder may hold this file: {"file name": {"published", "outlet", "url"}} for its other files.
+SIDECAR_NAME = "conflictwire-meta.json"
 
 
 @dataclass
@@ -19,6 +23,7 @@ class Source:
 
     name: str
     path: str | None  # None for stdin
+    meta: dict[str, str] | None = None  # from the folder's sidecar file, if any
 
 
 def expand(paths: Iterable[str]) -> Iterator[Source | tuple[str, InputProblem]]:
@@ -44,13 +49,37 @@ def _walk(folder: str) -> Iterator[Source | tuple[str, InputProblem]]:
     except OSError as e:
         yield folder, InputProblem("unreadable", f"cannot list the folder: {e.strerror or e}")
         return
+    sidecar: dict[str, dict[str, str]] = {}
+    if any(e.name == SIDECAR_NAME for e in entries):
+        try:
+            sidecar = read_sidecar(os.path.join(folder, SIDECAR_NAME))
+        except InputProblem as problem:
+            yield os.path.join(folder, SIDECAR_NAME), problem
     for entry in entries:
-        if entry.name.startswith("."):
+        if entry.name.startswith(".") or entry.name == SIDECAR_NAME:
             continue
         if entry.is_dir(follow_symlinks=False):
             yield from _walk(entry.path)
         else:
-            yield Source(entry.path, entry.path)
+            yield Source(entry.path, entry.path, sidecar.get(entry.name))
+
+
+def read_sidecar(path: str) -> dict[str, dict[str, str]]:
+    """The metadata a folder's sidecar file gives its other files, by file name."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise InputProblem("malformed-json", f"sidecar metadata file cannot be read: {e}") from None
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise InputProblem("invalid-field", "sidecar metadata must map file names to objects")
+    out = {name: {k: str(v) for k, v in meta.items() if v is not None} for name, meta in data.items()}
+    for name, meta in out.items():
+        try:
+            parse_published(meta.get("published"))
+        except InputProblem as problem:
+            raise InputProblem(problem.code, f"entry {name!r}: {problem.message}") from None
+    return out
 
 
 def read_file(path: str, max_bytes: int) -> bytes:
