@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from spacy.tokens import Span, Token
@@ -12,6 +13,9 @@ from conflictwire.model import Actor
 
 #: Generic heads and the ACLED-style name template and kind they stand for.
 _GENERIC: dict[str, tuple[str, str]] = {
+    **{w: ("Military Forces of {c}", "state") for w in ("drone", "missile", "rocket", "shell", "artillery", "strike",
+                                                         "airstrike", "bombardment", "aircraft", "helicopter", "plane",
+                                                         "shelling", "mortar", "tank")},
     "army": ("Military Forces of {c}", "state"), "military": ("Military Forces of {c}", "state"),
     "troops": ("Military Forces of {c}", "state"), "soldier": ("Military Forces of {c}", "state"),
     "force": ("Military Forces of {c}", "state"), "forces": ("Military Forces of {c}", "state"),
@@ -42,11 +46,17 @@ _GENERIC: dict[str, tuple[str, str]] = {
     "fighter": ("Unidentified Armed Group ({c})", "unidentified"),
 }
 _PLACE_ENTS = {"GPE", "LOC", "FAC"}
+_AFFILIATION = re.compile(r"^[-\s]*(linked|affiliated|aligned|allied|backed|inspired|loyal|leaning)\b", re.I)
+#: Weapons and strikes that name their user's state forces only through a demonym ("Russian drones").
+_WEAPONS = {"drone", "missile", "rocket", "shell", "artillery", "strike", "airstrike", "bombardment", "aircraft",
+            "helicopter", "jet", "warplane", "plane", "shelling", "mortar", "navy", "tank"}
 
 
 def generic_key(tok: Token) -> str | None:
     """The _GENERIC key a noun stands for: lemma, lower case or a naive singular ("Gunmen" -> gunman)."""
     low = tok.lower_
+    if tok.lemma_.lower() in _WEAPONS or low.rstrip("s") in _WEAPONS:
+        return tok.lemma_.lower() if tok.lemma_.lower() in _WEAPONS else low.rstrip("s")
     for key in (tok.lemma_.lower(), low, low[:-1] if low.endswith("s") else low,
                 low[:-3] + "man" if low.endswith("men") else low):
         if key in _GENERIC:
@@ -81,6 +91,8 @@ class ActorFinder:
         found: list[ActorMention] = []
         taken: set[int] = set()
         for ent in sent.ents:
+            if ent.label_ == ACTOR_LABEL and _AFFILIATION.match(sent.doc.text[ent.end_char:ent.end_char + 12]):
+                continue  # "the al Qaeda-linked group": a description, not the actor
             if ent.label_ == ACTOR_LABEL:
                 entry = self.actors.by_name(ent.ent_id_) or self.actors.find(ent.text)
                 if entry:
@@ -114,6 +126,8 @@ class ActorFinder:
                 break
         if lemma in ("force", "forces") and c_iso is None and not any(m.lower_ in _STATE_MODIFIERS for m in mods):
             return None  # "forces" alone may be anyone's
+        if lemma in _WEAPONS and c_iso is None:
+            return None  # "drones" alone say nothing of whose
         if lemma in ("fighter", "rebel", "militant") and tok.ent_type_ == ACTOR_LABEL:
             return None
         iso = c_iso or country

@@ -120,14 +120,18 @@ def _checked(expr: TimeExpression, year: int, month: int, day: int, precision: s
     return DateInfo(expr.text, value.isoformat(), precision)  # type: ignore[arg-type]
 
 
-def event_date(text: str, offset: int, published: dt.date | None, anchor: int | None = None) -> tuple[DateInfo, int, int] | None:
+def event_date(text: str, offset: int, published: dt.date | None, anchor: int | None = None,
+               not_before: int = 0) -> tuple[DateInfo, int, int] | None:
     """The best date for an event described in ``text`` (which starts at ``offset`` of the article).
 
     Among the time expressions, prefer one that resolves, is not after the publication date, and
-    lies closest to ``anchor`` (the trigger's offset). Returns the date and its absolute span.
+    lies closest to ``anchor`` (the trigger's offset). Expressions ending before ``not_before`` (a
+    dateline: the filing date, not the event's) are skipped. Returns the date and its absolute span.
     """
     best: tuple[float, DateInfo, int, int] | None = None
     for expr in find_time_expressions(text):
+        if offset + expr.end <= not_before:
+            continue
         info = resolve(expr, published)
         if info.value and published and info.as_date and info.as_date > published:
             continue  # a date after publication is a plan, not this event's date

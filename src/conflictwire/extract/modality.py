@@ -46,7 +46,7 @@ _OFFICIAL_WORDS = {"ministry", "minister", "army", "military", "spokesman", "spo
 def _governors(tok: Token, limit: int = 6) -> list[Token]:
     """The token and the chain of heads above it, up to the sentence root."""
     chain = [tok]
-    while chain[-1].head is not chain[-1] and len(chain) <= limit:
+    while chain[-1].head.i != chain[-1].i and len(chain) <= limit:
         chain.append(chain[-1].head)
     return chain
 

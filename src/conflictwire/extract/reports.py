@@ -17,7 +17,6 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
@@ -28,6 +27,7 @@ from conflictwire.ingest.copies import credited_source
 from conflictwire.extract.actors import ActorFinder, ActorMention, assign_roles
 from conflictwire.extract.cues import CueHit, CueLexicon
 from conflictwire.extract.dates import event_date
+from conflictwire.geo import GeoContext, PlaceResolver, find_mentions
 from conflictwire.extract.modality import HYPOTHETICAL, claimant, modality, outlet_claimant
 from conflictwire.model import Actor, Claimant, DateInfo, Fatalities, Location, Quantity, Report
 from conflictwire.model import Span as Evidence
@@ -36,9 +36,10 @@ from conflictwire.taxonomy import event_type_of, family_of
 #: A mention needs this much cue weight to be an event; less only supports a neighbour.
 MENTION_THRESHOLD = 0.9
 #: Mentions dated this long before publication are background, not news of a new incident.
-BACKGROUND_DAYS = 60
+BACKGROUND_DAYS = 30
 
 _PLACE_LABELS = {"GPE", "LOC", "FAC"}
+_LOCATIVE = {"in", "at", "near", "outside", "around", "inside", "of", "from", "to", "towards", "into", "across", "on"}
 _NAME_LABELS = {"ORG", "ACTOR", "OUTLET", "PERSON", "WORK_OF_ART", "LAW", "EVENT", "PRODUCT"}
 #: Sub-types that one negotiated incident is often described as, mention by mention.
 _VIOLENT_TYPES = {"Battles", "Explosions/Remote violence", "Violence against civilians"}
@@ -60,7 +61,7 @@ _CIVILIAN_WORDS = {"civilian", "resident", "villager", "people", "woman", "child
                    "passenger", "family", "man", "person", "pilgrim", "shopper", "trader", "journalist", "refugee"}
 _HABITUAL = re.compile(r"\b(increasingly|repeatedly|routinely|regularly|frequently|often|usually|endemic|"
                        r"has become|have become|remains?|long been|for years|in recent (?:years|months|weeks)|"
-                       r"since (?:19|20)\d\d|in the past)\b", re.I)
+                       r"since (?:19|20)\d\d|in the past|(?:has|have) long|(?:months|years|weeks|decades) of)\b", re.I)
 _DATELINE = re.compile(r"^\s*[A-Z][\w'’ .-]{1,30},[^\n]{0,60}?(?:\([^)\n]{1,40}\))?\s*[-–—]{1,2}\s")
 _NEGATED_SUBJECTS = {"no", "nobody", "none", "neither", "noone"}
 _LETHAL = re.compile(r"\b(shot dead|killed|live (?:fire|ammunition|rounds)|opened fire|fatally)\b", re.I)
@@ -71,12 +72,6 @@ _RIOT = re.compile(r"\b(riot\w*|hurled stones|threw stones|torched|set fire|loot
 _PLACE_HEADS = re.compile(r"(?:the\s+)?(?:province|governorate|region|district|state|county|city|town|village|"
                           r"oblast|area|neighbou?rhood)\s+of\s+$", re.I)
 _PLACE_TAILS = re.compile(r"^\s+(province|governorate|region|district|state|county|oblast|city|town|countryside)\b", re.I)
-
-
-class Resolver(Protocol):
-    """What the extractor needs from the place resolver (conflictwire.geo.resolve.PlaceResolver)."""
-
-    def resolve(self, mention: str, context: object | None = None) -> Location | None: ...
 
 
 @dataclass
@@ -118,6 +113,7 @@ class ArticleContext:
     dominant_group: Actor | None = None
     #: Where the dateline ("KHARKIV, Ukraine, April 15 (Wire) -") ends, 0 if there is none.
     dateline_end: int = 0
+    place_spans: list[Span] = field(default_factory=list)
 
     @property
     def country(self) -> str | None:
@@ -127,7 +123,7 @@ class ArticleContext:
 class Extractor:
     """Turns article text into reports. Collaborators are passed in so tests can hand in others."""
 
-    def __init__(self, nlp: Language, resolver: Resolver, actors: ActorDictionary | None = None,
+    def __init__(self, nlp: Language, resolver: PlaceResolver, actors: ActorDictionary | None = None,
                  countries: CountryTable | None = None, cues: CueLexicon | None = None) -> None:
         self.nlp = nlp
         self.resolver = resolver
@@ -264,7 +260,7 @@ class Extractor:
         if recent or numbers.find_fatalities(sent.text):
             return False
         verb = m.trigger
-        while verb.pos_ not in ("VERB", "AUX") and verb.head is not verb:
+        while verb.pos_ not in ("VERB", "AUX") and verb.head.i != verb.i:
             verb = verb.head
         present = verb.tag_ in ("VBZ", "VBP") and verb.lemma_.lower() not in ("say", "tell", "report")
         return present or bool(_HABITUAL.search(sent.text))
@@ -274,8 +270,15 @@ class Extractor:
     def _draft(self, m: Mention, ctx: ArticleContext) -> Draft:
         """A one-mention draft with the fields found in its sentence and supporting sentences."""
         d = Draft([m])
-        country = ctx.country
-        own = self.actor_finder.find(m.sent, country)
+        d.place = self._place(m, ctx)
+        country = d.place[0].country_code if d.place and d.place[0].country_code else ctx.country
+        cl = claimant(m.sent, m.trigger, ctx.outlet)
+        if cl:
+            d.claimant = cl
+            d.claimant_span = _find_span(m.sent, cl.text)
+        cs = d.claimant_span or (0, 0)
+        # who says so is not, by saying it, an actor of the event
+        own = [a for a in self.actor_finder.find(m.sent, country) if not (cs[0] <= a.start < cs[1])]
         agents, targets = assign_roles(m.trigger, own)
         support_actors = [a for s in m.support for a in self.actor_finder.find(s, country)]
         d.actor_mentions = own + support_actors
@@ -289,7 +292,8 @@ class Extractor:
                     d.targets += t
         for s in [m.sent, *m.support]:
             if d.date is None or d.date[0].value is None:
-                found = event_date(s.text, s.start_char, ctx.published, m.trigger.idx if s is m.sent else None)
+                found = event_date(s.text, s.start_char, ctx.published, m.trigger.idx if s is m.sent else None,
+                                   not_before=ctx.dateline_end)
                 if found and (d.date is None or found[0].value):
                     d.date = found
         fam = family_of(event_type_of(m.sub_type))
@@ -300,11 +304,6 @@ class Extractor:
             for q, a, b in numbers.find_quantities(s.text) + numbers.find_wounded(s.text):
                 if not any(a < fb and fa < b for fa, fb in fat_spans):
                     d.quantities.append((q, s.start_char + a, s.start_char + b))
-        d.place = self._place(m, ctx)
-        cl = claimant(m.sent, m.trigger, ctx.outlet)
-        if cl:
-            d.claimant = cl
-            d.claimant_span = _find_span(m.sent, cl.text)
         return d
 
     def _place(self, m: Mention, ctx: ArticleContext) -> tuple[Location, float, int, int] | None:
@@ -312,7 +311,7 @@ class Extractor:
         best: tuple[Location, float, int, int] | None = None
         sub = m.sub_type
         for rank, s in enumerate([m.sent, *m.support]):
-            for ent in s.ents:
+            for ent in (sp for sp in ctx.place_spans if s.start_char <= sp.start_char < s.end_char):
                 loc = ctx.places.get((ent.start_char, ent.end_char))
                 if loc is None or ent.end_char <= ctx.dateline_end:
                     continue  # the dateline says where the story was filed, not where it happened
@@ -350,6 +349,7 @@ class Extractor:
                     host.agents = [a for a in d.agents if a.actor.kind in _NAMED_ARMED] + host.agents
                 continue
             rest.append(d)
+        rest = _fold_weak_violence(rest)
         merged: list[Draft] = []
         for d in rest:
             target = next((m for m in merged if _same_incident(m, d)), None)
@@ -437,11 +437,12 @@ class Extractor:
         pool = list(ordered)
         etype = event_type_of(sub)
         a1 = agents[0] if agents else None
-        if a1 is None and not targets:
+        if a1 is None and (not targets and etype == "Battles" or etype not in _VIOLENT_TYPES):
             a1 = next((a for a in pool if a.kind != "civilians"), None)
-        if a1 is None and etype in _VIOLENT_TYPES and ctx.country and self.countries.name_of(ctx.country):
+        country = d.place[0].country_code if d.place and d.place[0].country_code else ctx.country
+        if a1 is None and etype in _VIOLENT_TYPES and country and self.countries.name_of(country):
             # an attack whose perpetrator the text does not name: ACLED's unidentified armed group
-            a1 = Actor("", f"Unidentified Armed Group ({self.countries.name_of(ctx.country)})", "unidentified")
+            a1 = Actor("", f"Unidentified Armed Group ({self.countries.name_of(country)})", "unidentified")
         rest = [a for a in (targets + pool) if a1 is None or a.name != a1.name]
         a2 = rest[0] if rest else None
         if event_type_of(sub) == "Violence against civilians" and (a2 is None or a2.kind != "civilians"):
@@ -465,22 +466,22 @@ class Extractor:
 
     def _article_context(self, doc: Doc, title: str | None, published: dt.date | None, outlet: str | None) -> ArticleContext:
         """Places of the whole article resolved once, with a country prior from the article itself."""
-        ents = [e for e in doc.ents if e.label_ in _PLACE_LABELS]
-        names = [(e, _place_mention(doc, e)) for e in ents]
+        spans = self._place_spans(doc)
+        names = [(sp, self._mention_text(doc, sp)) for sp in spans]
         counts: Counter[str] = Counter()
         first_pass: dict[tuple[int, int], Location] = {}
-        for e, name in names:
+        for sp, name in names:
             loc = self.resolver.resolve(name, None)
             if loc and loc.country_code:
-                first_pass[(e.start_char, e.end_char)] = loc
+                first_pass[(sp.start_char, sp.end_char)] = loc
                 counts[loc.country_code] += 1
         gctx = _geo_context(counts)
         places: dict[tuple[int, int], Location] = {}
-        for e, name in names:
-            loc = self.resolver.resolve(name, gctx) if gctx is not None else first_pass.get((e.start_char, e.end_char))
+        for sp, name in names:
+            loc = self.resolver.resolve(name, gctx) if gctx is not None else first_pass.get((sp.start_char, sp.end_char))
             if loc and loc.lat is not None:
-                places[(e.start_char, e.end_char)] = loc
-        resolved_counts = Counter(loc.name for loc in places.values() if loc.precision in (1, 2))
+                places[(sp.start_char, sp.end_char)] = loc
+        dateline = _dateline_end(doc.text)
         main = None
         if title:
             for cand in self.nlp(title).ents:
@@ -488,11 +489,40 @@ class Extractor:
                     main = self.resolver.resolve(cand.text, gctx)
                     if main:
                         break
-        if main is None and resolved_counts:
-            top = resolved_counts.most_common(1)[0][0]
-            main = next(loc for loc in places.values() if loc.name == top)
+        if main is None:
+            # the most named precise place, the dateline's place counting too
+            counted = Counter(loc.name for loc in places.values() if loc.precision in (1, 2))
+            if counted:
+                top = counted.most_common(1)[0][0]
+                main = next(loc for loc in places.values() if loc.name == top)
         return ArticleContext(published, outlet, Counter(loc.country_code for loc in places.values() if loc.country_code),
-                              main, places, self._dominant_group(doc), _dateline_end(doc.text))
+                              main, places, self._dominant_group(doc), dateline,
+                              [sp for sp in spans if (sp.start_char, sp.end_char) in places])
+
+    def _place_spans(self, doc: Doc) -> list[Span]:
+        """Place mentions: NER places, mislabelled strong places, additions names, and capitalised
+        names after a locative preposition ("near Inékar") that the gazetteer knows."""
+        found = find_mentions(doc.text, self.resolver, lambda _text: doc)
+        for tok in doc:
+            if (tok.pos_ == "PROPN" and not tok.ent_type_ and tok.dep_ == "pobj"
+                    and tok.head.lower_ in _LOCATIVE and tok.text[:1].isupper()
+                    and not any(s <= tok.idx < e for s, e in found)):
+                left = tok.left_edge.i if tok.left_edge.pos_ == "PROPN" else tok.i
+                cand = doc[left:tok.i + 1]
+                if self.resolver.resolve(cand.text, None) is not None:
+                    found.append((cand.start_char, cand.end_char))
+        spans = [doc.char_span(s, e, alignment_mode="expand") for s, e in sorted(set(found))]
+        return [sp for sp in spans if sp is not None]
+
+    def _mention_text(self, doc: Doc, sp: Span) -> str:
+        """The words to resolve: a country named by the entity rules resolves as that country."""
+        iso = sp.ent_id_ if len(sp) and sp.root.ent_type_ == "GPE" else ""
+        for tok in sp:
+            if tok.ent_id_ and tok.ent_id_ in self.countries.by_iso:
+                iso = tok.ent_id_
+        if iso in self.countries.by_iso and sp.text.lower() in {n.lower() for n in (self.countries.by_iso[iso].name, *self.countries.by_iso[iso].aliases)}:
+            return self.countries.by_iso[iso].name
+        return _place_mention(doc, sp)
 
     def _dominant_group(self, doc: Doc) -> Actor | None:
         """The named non-state armed group mentioned at least twice and twice as often as any other."""
@@ -509,16 +539,9 @@ class Extractor:
         return actors[top[0][0]]
 
 
-def _geo_context(counts: Counter[str]) -> object | None:
-    """A GeoContext for the resolver from the article's country counts, if the geo package offers one."""
-    if not counts:
-        return None
-    try:
-        from conflictwire.geo import GeoContext
-    except ImportError:
-        return None
-
-    return GeoContext(country_counts=dict(counts))
+def _geo_context(counts: Counter[str]) -> GeoContext | None:
+    """A GeoContext for the resolver from the article's country counts."""
+    return GeoContext(country_counts=dict(counts)) if counts else None
 
 
 def _place_mention(doc: Doc, ent: Span) -> str:
@@ -570,6 +593,11 @@ def _same_incident(a: Draft, b: Draft) -> bool:
     sa, sb = a.mentions[0].sub_type, b.mentions[0].sub_type
     if sa != sb and not any({sa, sb} <= group for group in _COMPATIBLE):
         return False
+    return _same_incident_fields(a, b)
+
+
+def _same_incident_fields(a: Draft, b: Draft) -> bool:
+    """Whether two drafts' dates and places allow one incident."""
     if a.date and b.date and a.date[0].value and b.date[0].value:
         da, db = dt.date.fromisoformat(a.date[0].value), dt.date.fromisoformat(b.date[0].value)
         if abs((da - db).days) > 1:
@@ -624,6 +652,27 @@ def _dedupe_evidence(ev: list[Evidence]) -> list[Evidence]:
     return out
 
 
+_GENERIC_VIOLENCE = {"kill", "shoot dead", "attack", "open fire", "shoot", "gun down", "fight", "fighting", "assault"}
+
+
+def _fold_weak_violence(drafts: list[Draft]) -> list[Draft]:
+    """A mention that only says people were killed or attacked, next to a specific violent mention
+    (a bombing, a clash) in the same or the next paragraph, tells more about that one."""
+    out: list[Draft] = []
+    for d in drafts:
+        m = d.mentions[0]
+        generic = all(h.cue in _GENERIC_VIOLENCE for h in m.hits if h.sub_event_type == m.sub_type)
+        hosts = [h for h in out if h is not d and family_of(event_type_of(h.mentions[0].sub_type)) == "violent"
+                 and abs(h.mentions[0].para - m.para) <= 1 and _same_incident_fields(h, d)]
+        if generic and len(d.mentions) == 1 and family_of(event_type_of(m.sub_type)) == "violent" and hosts:
+            host = hosts[-1]
+            host.mentions[0].support.append(m.sent)
+            host.fatalities += d.fatalities
+            continue
+        out.append(d)
+    return out
+
+
 def _negated_subject(trigger: Token) -> bool:
     """ "No group has claimed", "nobody was killed": the sentence says the event did not happen."""
     verb = trigger if trigger.pos_ in ("VERB", "AUX") else trigger.head
@@ -641,14 +690,18 @@ def _dateline_end(text: str) -> int:
 
 
 def _too_old(date: DateInfo, published: dt.date | None) -> bool:
-    """Whether a date lies so long before publication that it is background."""
+    """Whether a date lies so long before publication that it is background: more than
+    BACKGROUND_DAYS for a day or week, an earlier month or year for those precisions."""
     if published is None or date.value is None:
         return False
-    return (published - dt.date.fromisoformat(date.value)).days > BACKGROUND_DAYS
+    d = dt.date.fromisoformat(date.value)
+    if date.precision == "year":
+        return d.year < published.year
+    if date.precision == "month":
+        return (d.year, d.month) < (published.year, published.month) and (published - d).days > 31
+    return (published - d).days > BACKGROUND_DAYS
 
 
 def _is_background(r: Report, published: dt.date | None) -> bool:
     """A report dated long before publication is background to the news, not a new incident."""
-    if published is None or r.date is None or r.date.value is None:
-        return False
-    return (published - dt.date.fromisoformat(r.date.value)).days > BACKGROUND_DAYS
+    return r.date is not None and _too_old(r.date, published)
