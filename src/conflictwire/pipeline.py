@@ -50,13 +50,13 @@ class Pipeline:
     def __init__(self, store: Store, extractor: Extractor, clusterer: Clusterer | None = None) -> None:
         self.store = store
         self.extractor = extractor
-        self.clusterer = clusterer or Clusterer(store, credits=self._credit_of)
         self._credits: dict[int, str | None] = {}
+        self.clusterer = clusterer or Clusterer(store, credits=self._credit_of)
 
     def _credit_of(self, article_id: int) -> str | None:
         """The outlet an article credits ("(Reuters) -"), looked up once per article."""
         if article_id not in self._credits:
-            art = self.store.get_article(article_id)
+            art = self.store.get_articles([article_id]).get(article_id)
             self._credits[article_id] = credited_source(art.text) if art else None
         return self._credits[article_id]
 

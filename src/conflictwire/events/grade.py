@@ -8,15 +8,20 @@ quoting one ministry) count as that one claimant.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from conflictwire.annotate.dictionaries import OutletRegistry, name_key
 from conflictwire.ingest.copies import is_near_duplicate
 from conflictwire.model import StoredReport
+from conflictwire.taxonomy import family_of
 
 #: Claimant kinds that are a party's own word (carried by outlets, not checked by them).
 _PARTY_CLAIMANTS = {"named", "official"}
+_NOT_PERPETRATORS = {"unidentified", "civilians", "protesters"}
+_LOWER_BOUNDS = {"at least", "more than", "over", "not less than", "no fewer than", "no less than", "upwards of",
+                 "dozens", "several", "scores", "hundreds", "many", "numerous", "a few", "few", "thousands"}
 
 
 @dataclass(frozen=True)
@@ -102,13 +107,13 @@ def _claimant_side(r: StoredReport) -> str | None:
 def grade(reports: Sequence[StoredReport], sources: SourceGroups) -> tuple[str, str]:
     """The event's grade and the reason for it, in words."""
     n = len(sources.groups)
+    disagreement = _disagreement(reports, sources)
+    if disagreement and n >= 2:
+        return "contested", disagreement
     denied = [r for r in reports if r.report.modality == "denied"]
     if denied:
         who = denied[0].report.claimant.name if denied[0].report.claimant else denied[0].outlet or "a party"
         return "denied", f"{who} denies it ({len(denied)} of {len(reports)} reports carry a denial)"
-    disagreement = _disagreement(reports, sources)
-    if disagreement and n >= 2:
-        return "contested", disagreement
     if n == 1:
         r = reports[0]
         basis = ""
@@ -127,20 +132,30 @@ def _disagreement(reports: Sequence[StoredReport], sources: SourceGroups) -> str
     """What independent sources disagree on (who did it, or how many died), if anything."""
     by_id = {r.id: r for r in reports}
     perps: dict[str, set[str]] = {}
-    tolls: dict[str, int] = {}
+    named: dict[str, set[str]] = {}
+    lows: dict[str, int] = {}
+    highs: dict[str, float] = {}
     for label, ids in zip(sources.labels, sources.groups):
         for rid in ids:
             rep = by_id[rid].report
-            if rep.actor1 and rep.actor1.kind not in ("unidentified", "civilians"):
+            if family_of(rep.event_type) == "violent" and rep.actor1 and rep.actor1.kind not in _NOT_PERPETRATORS:
                 perps.setdefault(label, set()).add(rep.actor1.name)
-            if rep.fatalities and rep.fatalities.best is not None:
-                tolls[label] = max(tolls.get(label, 0), rep.fatalities.best)
+            named.setdefault(label, set()).update(a.name for a in (rep.actor1, rep.actor2, *rep.associated_actors) if a)
+            f = rep.fatalities
+            if f and f.best is not None:
+                # "at least 20" and "dozens" are lower bounds: they disagree with no higher figure
+                open_ended = f.qualifier in _LOWER_BOUNDS
+                lows[label] = max(lows.get(label, 0), f.low if f.low is not None else f.best)
+                highs[label] = min(highs.get(label, math.inf), math.inf if open_ended else (f.high or f.best))
     if len(perps) >= 2:
-        sets = list(perps.values())
-        if not set.intersection(*sets):
+        # sources disagree on who did it when a source's perpetrator is one another source does not name at all
+        clash = [(a, b) for a in perps for b in perps if a < b and perps[a].isdisjoint(named[b]) and perps[b].isdisjoint(named[a])]
+        if clash or (len({frozenset(v) for v in perps.values()}) > 1 and not set.intersection(*perps.values())):
             return "sources disagree on who did it: " + "; ".join(f"{k}: {', '.join(sorted(v))}" for k, v in perps.items())
-    if len(tolls) >= 2:
-        lo, hi = min(tolls.values()), max(tolls.values())
-        if hi - lo >= 3 and hi > 1.5 * max(lo, 1):
-            return "sources disagree on how many died: " + "; ".join(f"{k}: {v} dead" for k, v in tolls.items())
+    if len(lows) >= 2:
+        top = max(lows.values())
+        bound = min(highs.values())
+        if top - bound >= 5 and top >= 2 * max(bound, 1):
+            return "sources disagree on how many died: " + "; ".join(
+                f"{k}: {lows[k]}" + ("+" if highs[k] == math.inf else "") + " dead" for k in lows)
     return None

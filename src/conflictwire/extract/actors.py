@@ -46,7 +46,9 @@ _GENERIC: dict[str, tuple[str, str]] = {
     "fighter": ("Unidentified Armed Group ({c})", "unidentified"),
 }
 _PLACE_ENTS = {"GPE", "LOC", "FAC"}
-_AFFILIATION = re.compile(r"^[-\s]*(linked|affiliated|aligned|allied|backed|inspired|loyal|leaning)\b", re.I)
+_AFFILIATION = re.compile(r"^(?:[-\s]*(?:linked|affiliated|aligned|allied|backed|inspired|loyal|leaning)\b|"
+                          r"(?:'s|’s)?\s+(?:[A-Z][\w-]+\s+){0,2}(?:affiliate|branch|wing|offshoot|franchise|arm|faction|"
+                          r"splinter group|province)s?\b)")
 #: Weapons and strikes that name their user's state forces only through a demonym ("Russian drones").
 _WEAPONS = {"drone", "missile", "rocket", "shell", "artillery", "strike", "airstrike", "bombardment", "aircraft",
             "helicopter", "jet", "warplane", "plane", "shelling", "mortar", "navy", "tank"}
@@ -91,7 +93,7 @@ class ActorFinder:
         found: list[ActorMention] = []
         taken: set[int] = set()
         for ent in sent.ents:
-            if ent.label_ == ACTOR_LABEL and _AFFILIATION.match(sent.doc.text[ent.end_char:ent.end_char + 12]):
+            if ent.label_ == ACTOR_LABEL and _AFFILIATION.match(sent.doc.text[ent.end_char:ent.end_char + 40]):
                 continue  # "the al Qaeda-linked group": a description, not the actor
             if ent.label_ == ACTOR_LABEL:
                 entry = self.actors.by_name(ent.ent_id_) or self.actors.find(ent.text)

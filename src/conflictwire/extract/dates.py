@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from conflictwire.model import DateInfo
@@ -121,7 +122,7 @@ def _checked(expr: TimeExpression, year: int, month: int, day: int, precision: s
 
 
 def event_date(text: str, offset: int, published: dt.date | None, anchor: int | None = None,
-               not_before: int = 0) -> tuple[DateInfo, int, int] | None:
+               not_before: int = 0, skip: Callable[[int, int], bool] | None = None) -> tuple[DateInfo, int, int] | None:
     """The best date for an event described in ``text`` (which starts at ``offset`` of the article).
 
     Among the time expressions, prefer one that resolves, is not after the publication date, and
@@ -130,7 +131,7 @@ def event_date(text: str, offset: int, published: dt.date | None, anchor: int | 
     """
     best: tuple[float, DateInfo, int, int] | None = None
     for expr in find_time_expressions(text):
-        if offset + expr.end <= not_before:
+        if offset + expr.end <= not_before or (skip and skip(offset + expr.start, offset + expr.end)):
             continue
         info = resolve(expr, published)
         if info.value and published and info.as_date and info.as_date > published:

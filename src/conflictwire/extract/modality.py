@@ -29,6 +29,8 @@ _SPECULATIVE = re.compile(
     r"scenario|forecast|speculat\w+|might (?:well)?)\b",
     re.I,
 )
+#: Verbs whose infinitive complement happened ("forced to withdraw", "managed to repel").
+_FACTIVE_GOVERNORS = {"force", "compel", "manage", "begin", "start", "continue", "oblige", "proceed", "go", "come"}
 _DENY = {"deny", "reject", "dismiss", "refute", "disown", "contest", "dispute"}
 _HEDGES = {"reportedly", "allegedly", "apparently", "purportedly", "supposedly", "possibly", "presumably",
            "unconfirmed", "alleged", "suspected", "believed", "thought", "seemingly", "appear", "seem"}
@@ -63,8 +65,11 @@ def modality(trigger: Token, sent: Span) -> str:
                 return "hedged"
             if i <= 1 or t.pos_ in ("VERB", "AUX"):
                 return HYPOTHETICAL
-        if any(c.dep_ == "aux" and c.lower_ == "to" for c in kids) and i > 0 and chain[i].lemma_ in _FUTURE_GOVERNORS:
-            return HYPOTHETICAL
+        infinitive = any(c.dep_ == "aux" and c.lower_ == "to" for c in kids) or (
+            i == 0 and t.dep_ == "conj" and any(c.dep_ == "aux" and c.lower_ == "to" for c in t.head.children))
+        if i == 0 and infinitive and not (
+                len(chain) > 1 and chain[1].lemma_.lower() in _FACTIVE_GOVERNORS):
+            return HYPOTHETICAL  # "deployed to arrest the perpetrators": a purpose, not an event
         if i > 0 and t.lemma_.lower() in _FUTURE_GOVERNORS:
             return HYPOTHETICAL
         if any(c.dep_ == "mark" and c.lower_ in ("if", "unless") for c in kids):
@@ -112,7 +117,7 @@ def claimant(sent: Span, trigger: Token, outlet: str | None) -> Claimant | None:
         if span is not None:
             return _claimant_from_span(span, outlet)
     for t in _governors(trigger)[1:] + [sent.root]:
-        if t.lemma_.lower() in _SAY:
+        if t.lemma_.lower() in _SAY or t.lemma_.lower() in _DENY:
             subj = [c for c in t.children if c.dep_ in ("nsubj", "nsubjpass")]
             if subj and subj[0].lower_ not in ("it", "he", "she", "they", "who", "which", "that"):
                 st = subj[0]

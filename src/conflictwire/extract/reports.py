@@ -22,12 +22,13 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from conflictwire.annotate.dictionaries import ActorDictionary, CountryTable
+from conflictwire.annotate.pipeline import OUTLET_LABEL
 from conflictwire.extract import numbers
 from conflictwire.ingest.copies import credited_source
 from conflictwire.extract.actors import ActorFinder, ActorMention, assign_roles
 from conflictwire.extract.cues import CueHit, CueLexicon
 from conflictwire.extract.dates import event_date
-from conflictwire.geo import GeoContext, PlaceResolver, find_mentions
+from conflictwire.geo import GeoContext, PlaceResolver, find_mentions, normalize
 from conflictwire.extract.modality import HYPOTHETICAL, claimant, modality, outlet_claimant
 from conflictwire.model import Actor, Claimant, DateInfo, Fatalities, Location, Quantity, Report
 from conflictwire.model import Span as Evidence
@@ -40,7 +41,13 @@ BACKGROUND_DAYS = 30
 
 _PLACE_LABELS = {"GPE", "LOC", "FAC"}
 _LOCATIVE = {"in", "at", "near", "outside", "around", "inside", "of", "from", "to", "towards", "into", "across", "on"}
-_NAME_LABELS = {"ORG", "ACTOR", "OUTLET", "PERSON", "WORK_OF_ART", "LAW", "EVENT", "PRODUCT"}
+_NAME_LABELS = {"ORG", "ACTOR", "OUTLET", "PERSON", "WORK_OF_ART", "LAW", "EVENT", "PRODUCT", "DATE", "TIME",
+                "CARDINAL", "ORDINAL", "QUANTITY", "MONEY", "PERCENT"}
+#: "the town of Sake": a capitalised name after a settlement word is a place, whatever NER says.
+_SETTLEMENT_OF = re.compile(r"\b(?:town|city|village|hamlet|neighbou?rhood|suburb|municipality|locality|settlement|"
+                            r"camp|district|area|zone|region|province|governorate) of ([A-Z][\w'’-]+(?: [A-Z][\w'’-]+)?)")
+_ADMIN_NAME = re.compile(r"\b([A-Z][\w'’-]+(?: [A-Z][\w'’-]+)?) (?:Local Government Area|LGA|District|Province|"
+                         r"County|Governorate|Oblast|Region|Municipality|Department|Prefecture|Raion|Territory)\b")
 #: Sub-types that one negotiated incident is often described as, mention by mention.
 _VIOLENT_TYPES = {"Battles", "Explosions/Remote violence", "Violence against civilians"}
 _NAMED_ARMED = {"rebel", "political_militia", "identity_militia", "external"}
@@ -72,6 +79,7 @@ _RIOT = re.compile(r"\b(riot\w*|hurled stones|threw stones|torched|set fire|loot
 _PLACE_HEADS = re.compile(r"(?:the\s+)?(?:province|governorate|region|district|state|county|city|town|village|"
                           r"oblast|area|neighbou?rhood)\s+of\s+$", re.I)
 _PLACE_TAILS = re.compile(r"^\s+(province|governorate|region|district|state|county|oblast|city|town|countryside)\b", re.I)
+_SAY_LEMMAS = {"say", "tell", "report", "announce", "confirm", "state", "add", "claim", "deny", "write", "post"}
 
 
 @dataclass
@@ -263,6 +271,8 @@ class Extractor:
         while verb.pos_ not in ("VERB", "AUX") and verb.head.i != verb.i:
             verb = verb.head
         present = verb.tag_ in ("VBZ", "VBP") and verb.lemma_.lower() not in ("say", "tell", "report")
+        # "are also fighting the army": an ongoing state of affairs
+        present = present or (verb.tag_ == "VBG" and any(c.dep_ == "aux" and c.tag_ in ("VBZ", "VBP") for c in verb.children))
         return present or bool(_HABITUAL.search(sent.text))
 
     # -- fields -----------------------------------------------------------------------------------
@@ -293,7 +303,7 @@ class Extractor:
         for s in [m.sent, *m.support]:
             if d.date is None or d.date[0].value is None:
                 found = event_date(s.text, s.start_char, ctx.published, m.trigger.idx if s is m.sent else None,
-                                   not_before=ctx.dateline_end)
+                                   not_before=ctx.dateline_end, skip=lambda a, b: _statement_time(s.doc, a))
                 if found and (d.date is None or found[0].value):
                     d.date = found
         fam = family_of(event_type_of(m.sub_type))
@@ -315,8 +325,10 @@ class Extractor:
                 loc = ctx.places.get((ent.start_char, ent.end_char))
                 if loc is None or ent.end_char <= ctx.dateline_end:
                     continue  # the dateline says where the story was filed, not where it happened
+                if any(e.label_ == OUTLET_LABEL for e in ent.ents) or ent.root.ent_type_ == OUTLET_LABEL:
+                    continue
                 prep = ent.root.head.lower_ if ent.root.dep_ == "pobj" else ""
-                if ent.root.dep_ == "pobj" and ent.root.head.dep_ == "prep" and ent.root.head.head.dep_ == "pobj":
+                if prep == "of" and ent.root.head.head.dep_ == "pobj":
                     prep = ent.root.head.head.head.lower_ or prep  # "in the area of X": the outer preposition
                 score = {"in": 2.0, "at": 2.0, "near": 1.8, "on": 1.5, "outside": 1.8, "around": 1.6, "inside": 2.0,
                          "across": 1.2, "of": 1.2, "from": 0.6, "to": 0.2, "towards": 0.2, "into": 0.4}.get(prep, 1.0)
@@ -353,6 +365,8 @@ class Extractor:
         merged: list[Draft] = []
         for d in rest:
             target = next((m for m in merged if _same_incident(m, d)), None)
+            if target is None and _refers_back(d) and merged and merged[-1].mentions[0].sub_type == d.mentions[0].sub_type:
+                target = merged[-1]  # "The clash pitted ...": a definite mention of the incident just told
             if target is None:
                 merged.append(d)
                 continue
@@ -415,8 +429,8 @@ class Extractor:
         cl = d.claimant or outlet_claimant(ctx.outlet or credited_source(doc.text))
         if d.claimant_span:
             evidence.append(Evidence(d.claimant_span[0], d.claimant_span[1], "claimant"))
-        modalities = {m.modality for m in d.mentions}
-        mod = next(x for x in ("asserted", "reported", "hedged", "denied") if x in modalities or x == "denied")
+        # the first mention (the lede, usually) carries what the article commits to
+        mod = d.mentions[0].modality
         conf = min(0.95, 0.35 + 0.2 * main.score + 0.05 * (len(d.mentions) - 1))
         if mod in ("hedged", "denied"):
             conf *= 0.8
@@ -451,11 +465,18 @@ class Extractor:
                 a2 = civ
             elif ctx.country and self.countries.name_of(ctx.country):
                 a2 = Actor("", f"Civilians ({self.countries.name_of(ctx.country)})", "civilians")
-        if event_type_of(sub) == "Protests" and (a1 is None or a1.kind != "protesters"):
+        if etype == "Protests" and (a1 is None or a1.kind != "protesters"):
+            # in a protest the protesters act (ACLED codes them actor1), whoever the text names first
             prot = next((a for a in pool if a.kind == "protesters"), None)
+            if prot is None and country and self.countries.name_of(country):
+                prot = Actor("", f"Protesters ({self.countries.name_of(country)})", "protesters")
             if prot:
                 a2 = a1 if a1 and a1.name != prot.name else a2
                 a1 = prot
+        if d.mentions[0].modality == "denied":
+            blamed = _blamed_actors(d)
+            if blamed:
+                a1, a2 = blamed[0], (a2 if a2 and a2.name != blamed[0].name else None)
         if ctx.dominant_group:
             a1 = ctx.dominant_group if a1 is not None and a1.kind == "unidentified" else a1
             a2 = ctx.dominant_group if a2 is not None and a2.kind == "unidentified" else a2
@@ -484,11 +505,11 @@ class Extractor:
         dateline = _dateline_end(doc.text)
         main = None
         if title:
-            for cand in self.nlp(title).ents:
-                if cand.label_ in _PLACE_LABELS:
-                    main = self.resolver.resolve(cand.text, gctx)
-                    if main:
-                        break
+            # the headline's most precise place stands for the article
+            tdoc = self.nlp(title)
+            cands = [self.resolver.resolve(self._mention_text(tdoc, sp), gctx) for sp in self._place_spans(tdoc)]
+            cands = [c for c in cands if c is not None and c.lat is not None]
+            main = min(cands, key=lambda c: c.precision or 3) if cands else None
         if main is None:
             # the most named precise place, the dateline's place counting too
             counted = Counter(loc.name for loc in places.values() if loc.precision in (1, 2))
@@ -503,12 +524,20 @@ class Extractor:
         """Place mentions: NER places, mislabelled strong places, additions names, and capitalised
         names after a locative preposition ("near Inékar") that the gazetteer knows."""
         found = find_mentions(doc.text, self.resolver, lambda _text: doc)
+        for rx in (_ADMIN_NAME, _SETTLEMENT_OF):
+            for m in rx.finditer(doc.text):
+                if not any(s < m.end(1) and m.start(1) < e for s, e in found) and self.resolver.resolve(m.group(1), None):
+                    found.append((m.start(1), m.end(1)))
         for tok in doc:
-            if (tok.pos_ == "PROPN" and not tok.ent_type_ and tok.dep_ == "pobj"
+            if (tok.pos_ == "PROPN" and tok.ent_type_ in ("", "PERSON", "ORG", "NORP") and tok.dep_ == "pobj"
                     and tok.head.lower_ in _LOCATIVE and tok.text[:1].isupper()
                     and not any(s <= tok.idx < e for s, e in found)):
                 left = tok.left_edge.i if tok.left_edge.pos_ == "PROPN" else tok.i
                 cand = doc[left:tok.i + 1]
+                if tok.i + 1 < len(doc) and doc[tok.i + 1].pos_ == "PROPN":
+                    continue  # part of a longer name ("the Front for ..."), not a bare place
+                if len(cand) == 1 and self.resolver.gazetteer.word_kind(normalize(cand.text)) == "common":
+                    continue  # an English word such as "Front" is no place name here
                 if self.resolver.resolve(cand.text, None) is not None:
                     found.append((cand.start_char, cand.end_char))
         spans = [doc.char_span(s, e, alignment_mode="expand") for s, e in sorted(set(found))]
@@ -549,7 +578,7 @@ def _place_mention(doc: Doc, ent: Span) -> str:
     before = doc.text[max(0, ent.start_char - 30):ent.start_char]
     after = doc.text[ent.end_char:ent.end_char + 20]
     m = _PLACE_HEADS.search(before)
-    if m:
+    if m and not re.search(r"\b(state|province|region|governorate|oblast|county|district)$", ent.text, re.I):
         return m.group(0).strip() + " " + ent.text
     t = _PLACE_TAILS.match(after)
     if t:
@@ -604,7 +633,9 @@ def _same_incident_fields(a: Draft, b: Draft) -> bool:
             return False
     if a.place and b.place:
         la, lb = a.place[0], b.place[0]
-        if None not in (la.lat, la.lon, lb.lat, lb.lon) and _km(la, lb) > 30:
+        one_undated = not (a.date and a.date[0].value) or not (b.date and b.date[0].value)
+        same_admin1 = bool(la.admin1) and la.admin1 == lb.admin1 and la.country_code == lb.country_code
+        if None not in (la.lat, la.lon, lb.lat, lb.lon) and _km(la, lb) > 75 and not (one_undated and same_admin1):
             return False
     return True
 
@@ -656,14 +687,14 @@ _GENERIC_VIOLENCE = {"kill", "shoot dead", "attack", "open fire", "shoot", "gun 
 
 
 def _fold_weak_violence(drafts: list[Draft]) -> list[Draft]:
-    """A mention that only says people were killed or attacked, next to a specific violent mention
-    (a bombing, a clash) in the same or the next paragraph, tells more about that one."""
+    """A mention that only says people were killed or attacked, in an article that tells of a specific
+    violent incident (a bombing, a clash) compatible in date and place, tells more about that one."""
     out: list[Draft] = []
     for d in drafts:
         m = d.mentions[0]
         generic = all(h.cue in _GENERIC_VIOLENCE for h in m.hits if h.sub_event_type == m.sub_type)
         hosts = [h for h in out if h is not d and family_of(event_type_of(h.mentions[0].sub_type)) == "violent"
-                 and abs(h.mentions[0].para - m.para) <= 1 and _same_incident_fields(h, d)]
+                 and _same_incident_fields(h, d)]
         if generic and len(d.mentions) == 1 and family_of(event_type_of(m.sub_type)) == "violent" and hosts:
             host = hosts[-1]
             host.mentions[0].support.append(m.sent)
@@ -671,6 +702,46 @@ def _fold_weak_violence(drafts: list[Draft]) -> list[Draft]:
             continue
         out.append(d)
     return out
+
+
+def _refers_back(d: Draft) -> bool:
+    """Whether a mention names its incident with a definite noun and no date of its own ("The attack ...")."""
+    m = d.mentions[0]
+    t = m.trigger
+    has_date = d.date is not None and d.date[0].value is not None
+    return t.pos_ == "NOUN" and any(c.dep_ == "det" and c.lower_ in ("the", "this", "that") for c in t.children) and not has_date
+
+
+def _blamed_actors(d: Draft) -> list[Actor]:
+    """Actors a denial blames instead ("denied ... and accused the army of causing it")."""
+    out = []
+    for a in d.actor_mentions:
+        tok = a.token
+        for _ in range(3):
+            if tok.head.i == tok.i:
+                break
+            tok = tok.head
+            if tok.lemma_.lower() in ("accuse", "blame"):
+                out.append(a.actor)
+                break
+    return out
+
+
+def _statement_time(doc: Doc, char: int) -> bool:
+    """Whether the time expression at ``char`` dates a statement ("police said on Tuesday"), not the event."""
+    span = doc.char_span(char, char + 1, alignment_mode="expand")
+    if span is None:
+        return False
+    tok = span[0]
+    for _ in range(3):
+        if tok.head.i == tok.i:
+            break
+        tok = tok.head
+        if tok.lemma_.lower() in _SAY_LEMMAS:
+            return True
+        if tok.pos_ == "VERB":
+            return False
+    return False
 
 
 def _negated_subject(trigger: Token) -> bool:

@@ -358,6 +358,11 @@ class Store:
         row = conn.execute(select(s.articles).where(s.articles.c.content_hash == content_hash)).first()
         return codec.article_from_row(row) if row else None
 
+    def get_article_by_hash(self, content_hash: str) -> Article | None:
+        """The stored article with this content hash (``Article.content_hash``), if any."""
+        with self.transaction() as conn:
+            return self._article_by_hash(conn, content_hash)
+
     def get_raw(self, sha256: str) -> RawInput | None:
         """The archived raw bytes with this hash."""
         with self.transaction() as conn:
