@@ -84,7 +84,24 @@ def build_nlp(
 @lru_cache(maxsize=1)
 def default_nlp() -> Language:
     """The default pipeline with the packaged dictionaries and gazetteer additions, once per process."""
-    return build_nlp(places=addition_place_names())
+    from conflictwire.geo import Gazetteer
+
+    nlp = build_nlp(places=addition_place_names())
+    add_place_rules(nlp, Gazetteer.default().prominent_names())
+    return nlp
+
+
+def add_place_rules(nlp: Language, names: Iterable[str]) -> None:
+    """Tag the gazetteer's prominent places, matched case-sensitively, before the NER guesses.
+
+    The small model calls "Aleppo" a language and "Idlib" an organisation. Matching the names as
+    written (capitalised) keeps common words ("mobile", "nice") out; stop words are left out too.
+    """
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    ruler = nlp.add_pipe("entity_ruler", name="place_ruler", before="ner",
+                         config={"phrase_matcher_attr": "ORTH", "validate": False})
+    ruler.add_patterns([{"label": "GPE", "pattern": n, "id": "gaz"} for n in names if n.lower() not in STOP_WORDS])
 
 
 def addition_place_names() -> list[tuple[str, str]]:

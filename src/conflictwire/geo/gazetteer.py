@@ -94,6 +94,25 @@ class Gazetteer:
         """Close the database connection."""
         self._con.close()
 
+    def prominent_names(self, min_population: int = 100_000) -> list[str]:
+        """Names (as written, capitalised) of countries, first-level regions and places of at least
+        ``min_population`` people: names worth tagging as places where they appear capitalised."""
+        rows = self._con.execute(
+            "SELECT name, MAX(CASE WHEN feature_code = 'PCLI' THEN 10000000000 WHEN feature_class = 'P' "
+            "THEN population ELSE 0 END) FROM entries "
+            "WHERE feature_code IN ('PCLI', 'ADM1') OR (feature_class = 'P' AND population >= ?) GROUP BY name",
+            (min_population,)).fetchall()
+        out = []
+        for name, pop in rows:
+            norm = normalize(name)
+            if len(norm) < 4 or not name[:1].isupper():
+                continue
+            # an English word ("Eastern", "Mobile") only when it is a country or a city of a million
+            if " " not in norm and self.word_kind(norm) == "common" and pop < 1_000_000:
+                continue
+            out.append(name)
+        return sorted(out)
+
     def lookup(self, name: str) -> list[GazEntry]:
         """Every entry whose normalised name equals the normalised name (articles dropped if none)."""
         return [m.entry for m in self.matches(name)]

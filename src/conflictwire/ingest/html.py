@@ -19,6 +19,10 @@ from .errors import InputProblem
 _DATE_PARAMS = {"extensive_search": False, "original_date": True}
 
 
+#: Fewer words than this is no article (a headline alone still has more once the body is there).
+MIN_WORDS = 8
+
+
 def read_html(data: bytes, source: str) -> Iterator[Item]:
     """Read one HTML page as one article."""
     yield pair(parse_html(data), data, source)
@@ -37,6 +41,10 @@ def parse_html(data: bytes, url: str | None = None) -> Article:
     text = (doc.text or "").strip() if isinstance(doc, Document) else ""
     if not isinstance(doc, Document) or not text:
         raise InputProblem("no-text", "no main text found in the HTML")
+    words = len(text.split())
+    if words < MIN_WORDS:
+        # a page of menus and links: what trafilatura falls back to is page furniture, not an article
+        raise InputProblem("no-text", f"no main text found in the HTML (only {words} words outside the page furniture)")
     title = (doc.title or "").strip() or None
     return Article(
         text=_drop_title_line(text, title),
