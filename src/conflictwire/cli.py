@@ -246,6 +246,45 @@ def changes(db: str | None, since: str) -> None:
         click.echo(json.dumps(row, default=str))
 
 
+@main.command("eval")
+@click.option("--gold", "gold", type=click.Path(exists=True, file_okay=False), default="eval/gold", show_default=True,
+              help="Folder of the gold set (snippets/*.jsonl, format in eval/gold/SPEC.md).")
+@click.option("--split", type=click.Choice(["dev", "held", "all"]), default="held", show_default=True,
+              help="Which part to score: dev (tuned on), held (held back), or all.")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.option("--errors", "errors_out", type=click.Path(dir_okay=False), help="Write each wrong item as JSONL here.")
+def evaluate(gold: str, split: str, as_json: bool, errors_out: str | None) -> None:
+    """Score extraction per field (type F1, actor1, fatalities, dates, negatives) on the gold set."""
+    from pathlib import Path
+
+    from conflictwire import evaluation
+    from conflictwire.extract import Extractor
+
+    try:
+        snippets = evaluation.load_snippets(Path(gold))
+    except evaluation.GoldError as exc:
+        raise _Failed(str(exc)) from exc
+    parts = ["dev", "held"] if split == "all" else [split]
+    extractor = Extractor.default()
+    out: dict[str, Any] = {"gold_sha256": evaluation.gold_digest(Path(gold))}
+    wrong = []
+    for part in parts:
+        chosen = [s for s in snippets if evaluation.split_of(s.id) == part]
+        scores, rows = evaluation.score_snippets(extractor, chosen)
+        out[part] = scores.to_dict()
+        wrong += [r for r in rows if r["gold"] != r["pred"]]
+        if not as_json:
+            click.echo(evaluation.format_report(part, scores))
+    if as_json:
+        click.echo(json.dumps(out, indent=2))
+    else:
+        click.echo(f"gold set sha256 {out['gold_sha256']}")
+    if errors_out:
+        with open(errors_out, "w", encoding="utf-8") as fp:
+            for r in wrong:
+                fp.write(json.dumps(r, ensure_ascii=False) + "\n")
+
+
 @main.command()
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True)
