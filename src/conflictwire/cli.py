@@ -253,7 +253,8 @@ def changes(db: str | None, since: str) -> None:
               help="Which part to score: dev (tuned on), held (held back), or all.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.option("--errors", "errors_out", type=click.Path(dir_okay=False), help="Write each wrong item as JSONL here.")
-def evaluate(gold: str, split: str, as_json: bool, errors_out: str | None) -> None:
+@click.option("--no-typer", is_flag=True, help="Type events by the cue rules alone (to compare with the trained typer).")
+def evaluate(gold: str, split: str, as_json: bool, errors_out: str | None, no_typer: bool) -> None:
     """Score extraction per field (type F1, actor1, fatalities, dates, negatives) on the gold set."""
     from pathlib import Path
 
@@ -266,6 +267,8 @@ def evaluate(gold: str, split: str, as_json: bool, errors_out: str | None) -> No
         raise _Failed(str(exc)) from exc
     parts = ["dev", "held"] if split == "all" else [split]
     extractor = Extractor.default()
+    if no_typer:
+        extractor.typer = None
     out: dict[str, Any] = {"gold_sha256": evaluation.gold_digest(Path(gold))}
     wrong = []
     for part in parts:

@@ -12,9 +12,11 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from conflictwire.annotate.dictionaries import ActorDictionary
 from conflictwire.extract import Extractor
 from conflictwire.model import Report
 
@@ -162,9 +164,20 @@ def confusions(pairs: Iterable[tuple[str, str]], worst: Sequence[str], top: int 
     return {c: wrong[c].most_common(top) for c in worst}
 
 
+def _canonical(name: str) -> str:
+    """An actor name as the dictionary spells it, so "Houthi Movement" and "Houthis" compare equal."""
+    entry = _actor_dictionary().find(name)
+    return (entry.name if entry else name).casefold()
+
+
+@lru_cache(maxsize=1)
+def _actor_dictionary() -> ActorDictionary:
+    return ActorDictionary.default()
+
+
 def _same_actor(gold: str | None, pred: Report | None, which: str) -> bool:
     actor = getattr(pred, which) if pred else None
-    return bool(gold) and actor is not None and actor.name.casefold() == gold.casefold()
+    return bool(gold) and actor is not None and _canonical(actor.name) == _canonical(gold)
 
 
 def score_snippets(extractor: Extractor, snippets: Sequence[Snippet], batch_size: int = 32) -> tuple[Scores, list[dict[str, Any]]]:

@@ -46,6 +46,11 @@ _GENERIC: dict[str, tuple[str, str]] = {
     "fighter": ("Unidentified Armed Group ({c})", "unidentified"),
 }
 _PLACE_ENTS = {"GPE", "LOC", "FAC"}
+_FORCE_NOUNS = {"attack", "offensive", "army", "military", "force", "forces", "troops", "raid", "assault", "operation",
+                "campaign", "bombing", "invasion", "incursion", "soldier", "air force", "police"}
+#: Verbs whose subject speaks or feels rather than acts.
+_NON_ACTS = {"say", "tell", "report", "claim", "deny", "accuse", "blame", "hope", "want", "fear", "warn", "call",
+             "urge", "condemn", "announce", "state", "insist", "argue", "believe", "expect", "be", "have"}
 _AFFILIATION = re.compile(r"^(?:[-\s]*(?:linked|affiliated|aligned|allied|backed|inspired|loyal|leaning)\b|"
                           r"(?:'s|’s)?\s+(?:[A-Z][\w-]+\s+){0,2}(?:affiliate|branch|wing|offshoot|franchise|arm|faction|"
                           r"splinter group|province)s?\b)")
@@ -100,6 +105,11 @@ class ActorFinder:
                 if entry:
                     found.append(ActorMention(Actor(ent.text, entry.name, entry.kind, entry.side), ent.start_char, ent.end_char, ent.root))
                     taken.update(range(ent.start, ent.end))
+        for ent in sent.ents:
+            m = self._country_as_actor(ent) if ent.label_ == "GPE" and not (set(range(ent.start, ent.end)) & taken) else None
+            if m:
+                found.append(m)
+                taken.update(range(ent.start, ent.end))
         for tok in sent:
             if tok.i in taken or tok.pos_ not in ("NOUN", "PROPN") or tok.ent_type_ in _PLACE_ENTS:
                 continue
@@ -109,6 +119,21 @@ class ActorFinder:
                 taken.add(tok.i)
         return sorted(found, key=lambda m: m.start)
 
+    def _country_as_actor(self, ent: Span) -> ActorMention | None:
+        """A country that acts ("Russia launched missiles", "struck by Israel", "Ukraine's drones"):
+        its military forces."""
+        root = ent.root
+        # "Russia's drones" acts; "Mali's Menaka region" only locates
+        poss_act = root.dep_ == "poss" and (root.head.lemma_.lower() in _WEAPONS or root.head.lemma_.lower() in _FORCE_NOUNS)
+        acting = root.dep_ == "nsubj" or poss_act or (root.dep_ == "pobj" and root.head.lower_ == "by")
+        country = self.countries.find(ent.text)
+        if not acting or country is None:
+            return None
+        if root.dep_ == "nsubj" and root.head.lemma_.lower() in _NON_ACTS:
+            return None  # "Russia said", "Ukraine hopes": speaking is no act of force
+        name = f"Military Forces of {country.name}"
+        return ActorMention(Actor(ent.text, name, "state", side=f"government-{country.iso2}"), ent.start_char, ent.end_char, root)
+
     def _generic(self, tok: Token, country: str | None) -> ActorMention | None:
         """A generic actor for a noun such as "soldiers", "Syrian troops" or "security forces"."""
         lemma = generic_key(tok)
@@ -116,6 +141,8 @@ class ActorFinder:
             return None
         if tok.dep_ in ("compound", "amod") and generic_key(tok.head) is not None:
             return None  # "government forces": the head noun names the actor
+        if tok.dep_ == "compound" and tok.head.pos_ == "PROPN":
+            return None  # part of a name: "Kajuru Local Government Area", "Police Command"
         template, kind = _GENERIC[lemma]
         mods = [c for c in tok.children if c.dep_ in ("amod", "compound", "nmod", "poss")]
         # "Russian and Syrian military": the demonyms are conjuncts of the first modifier

@@ -28,6 +28,7 @@ from conflictwire.ingest.copies import credited_source
 from conflictwire.extract.actors import ActorFinder, ActorMention, assign_roles
 from conflictwire.extract.cues import CueHit, CueLexicon
 from conflictwire.extract.dates import event_date
+from conflictwire.extract.typer import EventTyper, default_typer
 from conflictwire.geo import GeoContext, PlaceResolver, find_mentions, normalize
 from conflictwire.extract.modality import HYPOTHETICAL, claimant, modality, outlet_claimant
 from conflictwire.model import Actor, Claimant, DateInfo, Fatalities, Location, Quantity, Report
@@ -36,6 +37,10 @@ from conflictwire.taxonomy import event_type_of, family_of
 
 #: A mention needs this much cue weight to be an event; less only supports a neighbour.
 MENTION_THRESHOLD = 0.9
+#: A weaker cue makes a mention when the trained typer is confident that the sentence is an event.
+WEAK_THRESHOLD = 0.5
+#: The typer's probability from which its type overrides the cue rules'.
+TYPER_TRUST = 0.5
 #: Mentions dated this long before publication are background, not news of a new incident.
 BACKGROUND_DAYS = 30
 
@@ -49,6 +54,10 @@ _SETTLEMENT_OF = re.compile(r"\b(?:town|city|village|hamlet|neighbou?rhood|subur
 _ADMIN_NAME = re.compile(r"\b([A-Z][\w'’-]+(?: [A-Z][\w'’-]+)?) (?:Local Government Area|LGA|District|Province|"
                          r"County|Governorate|Oblast|Region|Municipality|Department|Prefecture|Raion|Territory)\b")
 #: Sub-types that one negotiated incident is often described as, mention by mention.
+_NONSTATE_ARMED = {"rebel", "political_militia", "identity_militia", "external"}
+#: A state actor named by its forces or weapons ("Russian drones", "Syrian troops"), not by its officials.
+_FORCE_WORDS = re.compile(r"\b(drones?|missiles?|rockets?|jets?|warplanes?|aircraft|artillery|forces|troops|army|"
+                          r"military|soldiers|navy|air force|shelling|strikes?)\b", re.I)
 _VIOLENT_TYPES = {"Battles", "Explosions/Remote violence", "Violence against civilians"}
 _NAMED_ARMED = {"rebel", "political_militia", "identity_militia", "external"}
 _COMPATIBLE = [
@@ -132,7 +141,9 @@ class Extractor:
     """Turns article text into reports. Collaborators are passed in so tests can hand in others."""
 
     def __init__(self, nlp: Language, resolver: PlaceResolver, actors: ActorDictionary | None = None,
-                 countries: CountryTable | None = None, cues: CueLexicon | None = None) -> None:
+                 countries: CountryTable | None = None, cues: CueLexicon | None = None,
+                 typer: EventTyper | None = None) -> None:
+        self.typer = typer
         self.nlp = nlp
         self.resolver = resolver
         self.countries = countries or CountryTable.default()
@@ -145,7 +156,7 @@ class Extractor:
         from conflictwire.annotate.pipeline import default_nlp
         from conflictwire.geo import Gazetteer, PlaceResolver
 
-        return cls(default_nlp(), PlaceResolver(Gazetteer.default()))
+        return cls(default_nlp(), PlaceResolver(Gazetteer.default()), typer=default_typer())
 
     # -- entry points -------------------------------------------------------------------------
 
@@ -206,11 +217,10 @@ class Extractor:
         # "combat zone", "front line": a modifier of another noun is no event of its own
         return head.dep_ == "compound" and hit.weight < 1.2
 
-    def _mention(self, sent: Span, paras: list[int], ctx: ArticleContext) -> Mention | None:
-        """The typed event mention of a sentence, if its cues are strong enough."""
+    def cue_scores(self, sent: Span) -> tuple[Counter[str], dict[str, tuple[float, CueHit]], list[CueHit]]:
+        """Cue weight per sub-type in a sentence (scaled by each cue's syntactic role), the best hit
+        of each sub-type, and the hits themselves."""
         hits = [h for h in self.cues.match(sent) if not self._filtered(h, sent)]
-        if not hits:
-            return None
         scores: Counter[str] = Counter()
         best_hit: dict[str, tuple[float, CueHit]] = {}
         for h in hits:
@@ -218,15 +228,29 @@ class Extractor:
             scores[h.sub_event_type] += w
             if h.sub_event_type not in best_hit or w > best_hit[h.sub_event_type][0]:
                 best_hit[h.sub_event_type] = (w, h)
-        if numbers.find_fatalities(sent.text):
+        if hits and numbers.find_fatalities(sent.text):
             for sub in ("Attack", "Armed clash"):
                 if sub in scores:
                     scores[sub] += 0.5
+        return scores, best_hit, hits
+
+    def _mention(self, sent: Span, paras: list[int], ctx: ArticleContext) -> Mention | None:
+        """The typed event mention of a sentence, if its cues (and the trained typer) say so."""
+        scores, best_hit, hits = self.cue_scores(sent)
+        if not hits:
+            return None
         sub, score = scores.most_common(1)[0]
         sub = self._refine(sub, scores, sent, best_hit[sub][1])
+        if self.typer is not None:
+            guess = self.typer.guess(sent.text, scores)
+            if guess.probability >= TYPER_TRUST and guess.none_probability < guess.probability:
+                if guess.sub_event_type != sub:
+                    sub = guess.sub_event_type
+                score = max(score, MENTION_THRESHOLD) if score >= WEAK_THRESHOLD else score
         if score < MENTION_THRESHOLD:
             return None
-        trigger = best_hit.get(sub, max(best_hit.values(), key=lambda x: x[0]))[1].head(sent)
+        hit = best_hit.get(sub) or max(best_hit.values(), key=lambda x: x[0])
+        trigger = hit[1].head(sent)
         return Mention(sub, score, trigger, sent, paras[sent.start], modality(trigger, sent), hits)
 
     def _refine(self, sub: str, scores: Counter[str], sent: Span, hit: CueHit) -> str:
@@ -453,6 +477,11 @@ class Extractor:
         a1 = agents[0] if agents else None
         if a1 is None and (not targets and etype == "Battles" or etype not in _VIOLENT_TYPES):
             a1 = next((a for a in pool if a.kind != "civilians"), None)
+        if a1 is None and etype in _VIOLENT_TYPES:
+            # no syntactic agent: an armed actor the sentences name, other than the victims
+            target_names = {t.name for t in targets}
+            a1 = next((a for a in pool if a.name not in target_names and (
+                a.kind in _NONSTATE_ARMED or (a.kind == "state" and _FORCE_WORDS.search(a.text)))), None)
         country = d.place[0].country_code if d.place and d.place[0].country_code else ctx.country
         if a1 is None and etype in _VIOLENT_TYPES and country and self.countries.name_of(country):
             # an attack whose perpetrator the text does not name: ACLED's unidentified armed group

@@ -1,0 +1,105 @@
+"""A trained event typer: a linear model over word n-grams and the codebook cue scores.
+
+The weights ship in ``data/typer.npz`` (built by ``tools/train_typer.py`` from the development part
+of the team's gold set; the held-back part is never seen). Inference is plain numpy: no training
+library is needed at run time, and nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+
+from conflictwire.taxonomy import SUB_EVENT_TYPES
+
+NONE = "NONE"
+MODEL_FILE = "typer.npz"
+#: The cue-score features, one per sub-event type, in taxonomy order.
+CUE_FEATURES: tuple[str, ...] = tuple(t.name for t in SUB_EVENT_TYPES)
+_TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?|\d+")
+
+
+def text_features(text: str) -> list[str]:
+    """Word unigrams and bigrams of lower-cased text, digits folded to <num>."""
+    toks = ["<num>" if t.isdigit() else t for t in _TOKEN.findall(text.lower())]
+    return toks + [f"{a} {b}" for a, b in zip(toks, toks[1:])]
+
+
+@dataclass(frozen=True)
+class TypeGuess:
+    sub_event_type: str
+    probability: float
+    none_probability: float
+
+
+class EventTyper:
+    """Sub-event type probabilities for a sentence, from its words and its cue scores."""
+
+    def __init__(self, vocab: Mapping[str, int], classes: list[str], weights: np.ndarray, bias: np.ndarray) -> None:
+        if weights.shape != (len(vocab) + len(CUE_FEATURES), len(classes)):
+            raise ValueError(f"typer weights have shape {weights.shape}, expected "
+                             f"({len(vocab) + len(CUE_FEATURES)}, {len(classes)})")
+        self.vocab = dict(vocab)
+        self.classes = list(classes)
+        self.weights = weights.astype(np.float32)
+        self.bias = bias.astype(np.float32)
+        self._none = self.classes.index(NONE) if NONE in self.classes else None
+
+    @classmethod
+    def load(cls, data: bytes | None = None) -> EventTyper:
+        """The packaged model (or one given as the bytes of an .npz file)."""
+        import io
+
+        raw = data if data is not None else resources.files("conflictwire.data").joinpath(MODEL_FILE).read_bytes()
+        with np.load(io.BytesIO(raw), allow_pickle=False) as z:
+            meta = json.loads(bytes(z["meta"]).decode("utf-8"))
+            return cls({w: i for i, w in enumerate(meta["vocab"])}, meta["classes"], z["weights"], z["bias"])
+
+    def vectorize(self, text: str, cue_scores: Mapping[str, float]) -> np.ndarray:
+        """The feature vector: binary n-gram presence, then the cue scores (log-scaled)."""
+        x = np.zeros(len(self.vocab) + len(CUE_FEATURES), dtype=np.float32)
+        for f in text_features(text):
+            i = self.vocab.get(f)
+            if i is not None:
+                x[i] = 1.0
+        base = len(self.vocab)
+        for j, name in enumerate(CUE_FEATURES):
+            x[base + j] = np.log1p(max(cue_scores.get(name, 0.0), 0.0))
+        return x
+
+    def probabilities(self, text: str, cue_scores: Mapping[str, float]) -> np.ndarray:
+        """Class probabilities (softmax over the linear scores), in ``self.classes`` order."""
+        z = self.vectorize(text, cue_scores) @ self.weights + self.bias
+        z = z - z.max()
+        e = np.exp(z)
+        return e / e.sum()
+
+    def guess(self, text: str, cue_scores: Mapping[str, float]) -> TypeGuess:
+        """The most probable event type (NONE excluded) with its probability and NONE's."""
+        p = self.probabilities(text, cue_scores)
+        none_p = float(p[self._none]) if self._none is not None else 0.0
+        order = np.argsort(-p)
+        best = next(int(i) for i in order if int(i) != self._none)
+        return TypeGuess(self.classes[best], float(p[best]), none_p)
+
+
+def save(path: str, vocab: Iterable[str], classes: list[str], weights: np.ndarray, bias: np.ndarray,
+         info: Mapping[str, object]) -> None:
+    """Write a model file: float16 weights (small, ample precision for a linear model) and metadata."""
+    meta = {"vocab": list(vocab), "classes": classes, **info}
+    np.savez_compressed(path, weights=weights.astype(np.float16), bias=bias.astype(np.float32),
+                        meta=np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8))
+
+
+@lru_cache(maxsize=1)
+def default_typer() -> EventTyper | None:
+    """The packaged typer, or None when the package carries no model file."""
+    if not resources.files("conflictwire.data").joinpath(MODEL_FILE).is_file():
+        return None
+    return EventTyper.load()

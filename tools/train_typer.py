@@ -1,0 +1,79 @@
+"""Train the event typer (src/conflictwire/data/typer.npz) on the development part of the gold set.
+
+    pip install scikit-learn   # training only; the package reads the weights with numpy
+    python tools/train_typer.py [--gold eval/gold] [--out src/conflictwire/data/typer.npz]
+
+Only snippets whose id falls in the development split (conflictwire.evaluation.split_of) are used;
+the held-back part stays unseen so the evaluation gate measures generalisation. Deterministic: the
+same gold set and versions give the same weights.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from conflictwire.evaluation import NONE, load_snippets, split_of  # noqa: E402
+from conflictwire.extract import Extractor  # noqa: E402
+from conflictwire.extract.typer import CUE_FEATURES, save, text_features  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--gold", default=str(ROOT / "eval" / "gold"))
+    ap.add_argument("--out", default=str(ROOT / "src" / "conflictwire" / "data" / "typer.npz"))
+    ap.add_argument("--min-df", type=int, default=2)
+    ap.add_argument("--C", type=float, default=2.0)
+    args = ap.parse_args()
+
+    from sklearn.linear_model import LogisticRegression
+
+    t0 = time.time()
+    snippets = [s for s in load_snippets(Path(args.gold)) if split_of(s.id) == "dev"]
+    ex = Extractor.default()
+    ex.typer = None  # features come from the cue rules alone, as at inference before typing
+    texts = [s.text for s in snippets]
+    labels = [s.label.get("sub_event_type") or NONE for s in snippets]
+    cue_rows = []
+    for doc in ex.nlp.pipe(texts, batch_size=32):
+        total: Counter[str] = Counter()
+        for sent in doc.sents:
+            total.update(ex.cue_scores(sent)[0])
+        cue_rows.append([np.log1p(total.get(name, 0.0)) for name in CUE_FEATURES])
+    df: Counter[str] = Counter()
+    feats = [set(text_features(t)) for t in texts]
+    for f in feats:
+        df.update(f)
+    vocab = sorted(w for w, n in df.items() if n >= args.min_df)
+    index = {w: i for i, w in enumerate(vocab)}
+    X = np.zeros((len(texts), len(vocab) + len(CUE_FEATURES)), dtype=np.float32)
+    for r, f in enumerate(feats):
+        for w in f:
+            if w in index:
+                X[r, index[w]] = 1.0
+        X[r, len(vocab):] = cue_rows[r]
+    classes = sorted(set(labels))
+    y = np.array([classes.index(label) for label in labels])
+    model = LogisticRegression(C=args.C, max_iter=3000, class_weight="balanced")
+    model.fit(X, y)
+    weights = model.coef_.T.astype(np.float32)
+    bias = model.intercept_.astype(np.float32)
+    save(args.out, vocab, classes, weights, bias, {
+        "trained_on": f"{len(snippets)} development snippets of {args.gold}",
+        "C": args.C, "min_df": args.min_df,
+    })
+    train_acc = float((model.predict(X) == y).mean())
+    print(f"trained on {len(snippets)} snippets, {len(vocab)} n-grams + {len(CUE_FEATURES)} cue features, "
+          f"{len(classes)} classes; training accuracy {train_acc:.3f}; {time.time() - t0:.1f}s -> {args.out}")
+
+
+if __name__ == "__main__":
+    main()
