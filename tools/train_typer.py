@@ -11,6 +11,7 @@ same gold set and versions give the same weights.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from collections import Counter
@@ -24,6 +25,28 @@ sys.path.insert(0, str(ROOT / "src"))
 from conflictwire.evaluation import NONE, load_snippets, split_of  # noqa: E402
 from conflictwire.extract import Extractor  # noqa: E402
 from conflictwire.extract.typer import CUE_FEATURES, save, text_features  # noqa: E402
+
+
+def article_examples(gold: Path) -> tuple[list[str], list[str]]:
+    """Evidence quotes of development articles with their report's type, and their
+    must-not-report quotes as NONE."""
+    texts: list[str] = []
+    labels: list[str] = []
+    for path in sorted((gold / "articles").glob("*.gold.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            art = json.loads(line)
+            if split_of(Path(art["file"]).stem) != "dev":
+                continue
+            for rep in art.get("reports", []):
+                if rep.get("evidence"):
+                    texts.append(rep["evidence"])
+                    labels.append(rep["sub_event_type"])
+            for quote in art.get("not_reports", []):
+                texts.append(quote)
+                labels.append(NONE)
+    return texts, labels
 
 
 def main() -> None:
@@ -42,6 +65,10 @@ def main() -> None:
     ex.typer = None  # features come from the cue rules alone, as at inference before typing
     texts = [s.text for s in snippets]
     labels = [s.label.get("sub_event_type") or NONE for s in snippets]
+    # the development articles add their evidence quotes (typed) and their traps (NONE)
+    art_texts, art_labels = article_examples(Path(args.gold))
+    texts += art_texts
+    labels += art_labels
     cue_rows = []
     for doc in ex.nlp.pipe(texts, batch_size=32):
         total: Counter[str] = Counter()
@@ -67,11 +94,11 @@ def main() -> None:
     weights = model.coef_.T.astype(np.float32)
     bias = model.intercept_.astype(np.float32)
     save(args.out, vocab, classes, weights, bias, {
-        "trained_on": f"{len(snippets)} development snippets of {args.gold}",
+        "trained_on": f"{len(snippets)} development snippets and {len(art_texts)} article quotes of {args.gold}",
         "C": args.C, "min_df": args.min_df,
     })
     train_acc = float((model.predict(X) == y).mean())
-    print(f"trained on {len(snippets)} snippets, {len(vocab)} n-grams + {len(CUE_FEATURES)} cue features, "
+    print(f"trained on {len(snippets)} snippets and {len(art_texts)} article quotes, {len(vocab)} n-grams + {len(CUE_FEATURES)} cue features, "
           f"{len(classes)} classes; training accuracy {train_acc:.3f}; {time.time() - t0:.1f}s -> {args.out}")
 
 

@@ -41,6 +41,8 @@ MENTION_THRESHOLD = 0.9
 WEAK_THRESHOLD = 0.5
 #: The typer's probability from which its type overrides the cue rules'.
 TYPER_TRUST = 0.5
+#: The typer's probability from which it makes a mention of a sentence with no cue at all.
+TYPER_ALONE = 0.7
 #: Mentions dated this long before publication are background, not news of a new incident.
 BACKGROUND_DAYS = 30
 
@@ -238,7 +240,7 @@ class Extractor:
         """The typed event mention of a sentence, if its cues (and the trained typer) say so."""
         scores, best_hit, hits = self.cue_scores(sent)
         if not hits:
-            return None
+            return self._typer_only_mention(sent, paras)
         sub, score = scores.most_common(1)[0]
         sub = self._refine(sub, scores, sent, best_hit[sub][1])
         if self.typer is not None:
@@ -252,6 +254,18 @@ class Extractor:
         hit = best_hit.get(sub) or max(best_hit.values(), key=lambda x: x[0])
         trigger = hit[1].head(sent)
         return Mention(sub, score, trigger, sent, paras[sent.start], modality(trigger, sent), hits)
+
+    def _typer_only_mention(self, sent: Span, paras: list[int]) -> Mention | None:
+        """A sentence with no codebook cue that the typer is sure describes an event ("warplanes
+        pounded the town"): its main verb stands as the trigger."""
+        if self.typer is None or len(sent) < 5:
+            return None
+        guess = self.typer.guess(sent.text, {})
+        if guess.probability < TYPER_ALONE or guess.none_probability > 0.1:
+            return None
+        trigger = sent.root
+        return Mention(guess.sub_event_type, MENTION_THRESHOLD, trigger, sent, paras[sent.start],
+                       modality(trigger, sent), [])
 
     def _refine(self, sub: str, scores: Counter[str], sent: Span, hit: CueHit) -> str:
         """Context rules the codebook states: who was targeted, how protests ended, who took ground."""
