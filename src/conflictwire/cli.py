@@ -276,8 +276,12 @@ def evaluate(gold: str, split: str, as_json: bool, errors_out: str | None, no_ty
         scores, rows = evaluation.score_snippets(extractor, chosen)
         out[part] = scores.to_dict()
         wrong += [r for r in rows if r["gold"] != r["pred"]]
+        arts = [a for a in evaluation.load_articles(Path(gold)) if evaluation.split_of(a.id) == part]
+        art_scores = evaluation.score_articles(extractor, arts)
+        out[part]["articles"] = art_scores.to_dict()
         if not as_json:
             click.echo(evaluation.format_report(part, scores))
+            click.echo(evaluation.format_articles(part, art_scores))
     if as_json:
         click.echo(json.dumps(out, indent=2))
     else:

@@ -236,3 +236,147 @@ def format_report(name: str, scores: Scores) -> str:
     for c, conf in confusions(scores.pairs_sub, worst).items():
         lines.append(f"  {c}: " + ", ".join(f"{p} x{n}" for p, n in conf))
     return "\n".join(lines)
+
+
+# -- articles with full gold reports ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GoldArticle:
+    file: Path
+    published: dt.date | None
+    outlet: str | None
+    reports: list[dict[str, Any]]
+    not_reports: list[str]
+
+    @property
+    def id(self) -> str:
+        return self.file.stem
+
+
+def load_articles(folder: Path) -> list[GoldArticle]:
+    """The gold articles of ``folder/articles`` (``*.gold.jsonl`` naming ``*.txt`` files beside them)."""
+    out = []
+    for path in sorted((folder / "articles").glob("*.gold.jsonl")):
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                d = json.loads(line)
+                file = path.parent / d["file"]
+                if not file.is_file():
+                    raise ValueError(f"no article file {file.name}")
+                pub = dt.date.fromisoformat(d["published"]) if d.get("published") else None
+                out.append(GoldArticle(file, pub, d.get("outlet"), list(d.get("reports", [])), list(d.get("not_reports", []))))
+            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+                raise GoldError(f"{path} line {n}: {exc}") from exc
+    return out
+
+
+def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    import math
+
+    p1, p2 = math.radians(a[0]), math.radians(b[0])
+    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(b[1] - a[1]) / 2) ** 2
+    return 12742 * math.asin(math.sqrt(min(1.0, h)))
+
+
+def _quote_span(text: str, quote: str) -> tuple[int, int] | None:
+    """Where a gold quote stands in the text (whitespace-insensitive), if it does."""
+    norm = text.replace("\xa0", " ")
+    i = norm.find(quote)
+    return (i, i + len(quote)) if i >= 0 else None
+
+
+@dataclass
+class ArticleScores:
+    gold: int = 0
+    predicted: int = 0
+    matched: int = 0
+    fields: dict[str, FieldScore] = field(default_factory=lambda: defaultdict(FieldScore))
+    traps: FieldScore = field(default_factory=FieldScore)
+
+    def to_dict(self) -> dict[str, Any]:
+        p = self.matched / self.predicted if self.predicted else float("nan")
+        r = self.matched / self.gold if self.gold else float("nan")
+        f = 2 * p * r / (p + r) if p and r and p + r else 0.0
+        return {"gold_reports": self.gold, "predicted_reports": self.predicted, "matched": self.matched,
+                "report_precision": p, "report_recall": r, "report_f1": f,
+                **{f"{k}_accuracy": v.accuracy for k, v in sorted(self.fields.items())},
+                "traps_kept_out": self.traps.accuracy, "traps_n": self.traps.total}
+
+
+def score_articles(extractor: Extractor, articles: Sequence[GoldArticle]) -> ArticleScores:
+    """Match predicted reports to gold reports (by their evidence, else by type and place) and score fields."""
+    from conflictwire.ingest import read_inputs
+
+    sc = ArticleScores()
+    for ga in articles:
+        items = [x for x in read_inputs([str(ga.file)]) if isinstance(x, tuple)]
+        if not items:
+            continue
+        art = items[0][0]
+        preds = extractor.extract(art.text, art.title, ga.published, ga.outlet)
+        sc.gold += len(ga.reports)
+        sc.predicted += len(preds)
+        free = list(preds)
+        for g in ga.reports:
+            span = _quote_span(art.text, g.get("evidence") or "")
+            best, best_score = None, 0.0
+            for p in free:
+                s = 0.0
+                if span and any(e.start < span[1] and span[0] < e.end for e in p.evidence if e.field in (None, "event")):
+                    s += 2.0
+                if p.event_type == g["event_type"]:
+                    s += 1.0
+                if (g.get("lat") is not None and p.location and p.location.lat is not None
+                        and _km((g["lat"], g["lon"]), (p.location.lat, p.location.lon)) <= 50):
+                    s += 0.5
+                if s >= 1.5 and s > best_score:
+                    best, best_score = p, s
+            if best is None:
+                continue
+            free.remove(best)
+            sc.matched += 1
+            f = sc.fields
+            f["sub_event_type"].total += 1
+            f["sub_event_type"].right += best.sub_event_type == g["sub_event_type"]
+            if g.get("actor1"):
+                f["actor1"].total += 1
+                f["actor1"].right += _same_actor(g["actor1"], best, "actor1")
+            if g.get("date"):
+                f["date"].total += 1
+                f["date"].right += bool(best.date and best.date.value == g["date"])
+            if g.get("fatalities") is not None:
+                f["fatalities"].total += 1
+                pf = best.fatalities
+                f["fatalities"].right += ((pf.low if pf.low is not None else pf.best) if pf else 0) == g["fatalities"]
+            if g.get("lat") is not None:
+                f["location_25km"].total += 1
+                f["location_25km"].right += bool(best.location and best.location.lat is not None and _km(
+                    (g["lat"], g["lon"]), (best.location.lat, best.location.lon)) <= 25)
+            if g.get("claimant_kind"):
+                f["claimant_kind"].total += 1
+                f["claimant_kind"].right += bool(best.claimant and best.claimant.kind == g["claimant_kind"])
+            if g.get("modality"):
+                f["modality"].total += 1
+                f["modality"].right += best.modality == g["modality"]
+        for quote in ga.not_reports:
+            span = _quote_span(art.text, quote)
+            if span is None:
+                continue
+            sc.traps.total += 1
+            sc.traps.right += not any(e.start < span[1] and span[0] < e.end
+                                      for p in preds for e in p.evidence if e.field in (None, "event"))
+    return sc
+
+
+def format_articles(name: str, sc: ArticleScores) -> str:
+    """Plain-text figures of the article-level evaluation."""
+    d = sc.to_dict()
+    lines = [f"== {name}: articles, {d['gold_reports']} gold reports, {d['predicted_reports']} predicted",
+             f"reports          precision {d['report_precision']:.3f}  recall {d['report_recall']:.3f}  F1 {d['report_f1']:.3f}"]
+    for k, v in sorted(sc.fields.items()):
+        lines.append(f"  matched {k:<16} {v.accuracy:.3f}  (n={v.total})")
+    lines.append(f"traps kept out   {d['traps_kept_out']:.3f}  (n={d['traps_n']})")
+    return "\n".join(lines)

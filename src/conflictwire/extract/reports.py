@@ -139,6 +139,10 @@ class ArticleContext:
         return self.country_counts.most_common(1)[0][0] if self.country_counts else None
 
 
+if not Doc.has_extension("cw_text"):
+    Doc.set_extension("cw_text", default=None)
+
+
 class Extractor:
     """Turns article text into reports. Collaborators are passed in so tests can hand in others."""
 
@@ -464,7 +468,7 @@ class Extractor:
             why["fatalities"] = "no figure of dead in the sentences describing the event"
         for q, a, b in d.quantities:
             evidence.append(Evidence(a, b, "quantities"))
-        cl = d.claimant or outlet_claimant(ctx.outlet or credited_source(doc.text))
+        cl = d.claimant or outlet_claimant(ctx.outlet or credited_source(_doc_text(doc)))
         if d.claimant_span:
             evidence.append(Evidence(d.claimant_span[0], d.claimant_span[1], "claimant"))
         # the first mention (the lede, usually) carries what the article commits to
@@ -545,11 +549,11 @@ class Extractor:
             loc = self.resolver.resolve(name, gctx) if gctx is not None else first_pass.get((sp.start_char, sp.end_char))
             if loc and loc.lat is not None:
                 places[(sp.start_char, sp.end_char)] = loc
-        dateline = _dateline_end(doc.text)
+        dateline = _dateline_end(_doc_text(doc))
         main = None
         if title:
             # the headline's most precise place stands for the article
-            tdoc = self.nlp(title)
+            tdoc = self.nlp(title, disable=["parser", "lemmatizer", "paragraph_breaks"])
             cands = [self.resolver.resolve(self._mention_text(tdoc, sp), gctx) for sp in self._place_spans(tdoc)]
             cands = [c for c in cands if c is not None and c.lat is not None]
             main = min(cands, key=lambda c: c.precision or 3) if cands else None
@@ -566,9 +570,10 @@ class Extractor:
     def _place_spans(self, doc: Doc) -> list[Span]:
         """Place mentions: NER places, mislabelled strong places, additions names, and capitalised
         names after a locative preposition ("near Inékar") that the gazetteer knows."""
-        found = find_mentions(doc.text, self.resolver, lambda _text: doc)
+        text = _doc_text(doc)
+        found = find_mentions(text, self.resolver, lambda _text: doc)
         for rx in (_ADMIN_NAME, _SETTLEMENT_OF):
-            for m in rx.finditer(doc.text):
+            for m in rx.finditer(text):
                 if not any(s < m.end(1) and m.start(1) < e for s, e in found) and self.resolver.resolve(m.group(1), None):
                     found.append((m.start(1), m.end(1)))
         for tok in doc:
@@ -616,10 +621,18 @@ def _geo_context(counts: Counter[str]) -> GeoContext | None:
     return GeoContext(country_counts=dict(counts)) if counts else None
 
 
+def _doc_text(doc: Doc) -> str:
+    """The doc's text, built once: spaCy rebuilds ``Doc.text`` from its tokens on every access."""
+    if doc._.cw_text is None:
+        doc._.cw_text = doc.text
+    return doc._.cw_text
+
+
 def _place_mention(doc: Doc, ent: Span) -> str:
     """The place's words with the generic head that tells its kind ("the province of Idlib", "Idlib province")."""
-    before = doc.text[max(0, ent.start_char - 30):ent.start_char]
-    after = doc.text[ent.end_char:ent.end_char + 20]
+    text = _doc_text(doc)
+    before = text[max(0, ent.start_char - 30):ent.start_char]
+    after = text[ent.end_char:ent.end_char + 20]
     m = _PLACE_HEADS.search(before)
     if m and not re.search(r"\b(state|province|region|governorate|oblast|county|district)$", ent.text, re.I):
         return m.group(0).strip() + " " + ent.text
