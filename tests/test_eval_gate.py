@@ -31,7 +31,10 @@ def held_scores(extractor):
     snippets = [s for s in evaluation.load_snippets(GOLD) if evaluation.split_of(s.id) == GATE["split"]]
     scores, _ = evaluation.score_snippets(extractor, snippets)
     d = scores.to_dict()
+    articles = [a for a in evaluation.load_articles(GOLD) if evaluation.split_of(a.id) == GATE["split"]]
+    art = evaluation.score_articles(extractor, articles).to_dict()
     return {
+        "article_report_f1": art["report_f1"],
         "sub_event_weighted_f1": d["sub_event_type"]["weighted_f1"],
         "event_type_weighted_f1": d["event_type"]["weighted_f1"],
         "actor1_accuracy": d["actor1_accuracy"],
