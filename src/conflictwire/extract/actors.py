@@ -15,7 +15,8 @@ from conflictwire.model import Actor
 _GENERIC: dict[str, tuple[str, str]] = {
     **{w: ("Military Forces of {c}", "state") for w in ("drone", "missile", "rocket", "shell", "artillery", "strike",
                                                          "airstrike", "bombardment", "aircraft", "helicopter", "plane",
-                                                         "shelling", "mortar", "tank")},
+                                                         "shelling", "mortar", "tank", "defence", "defense")},
+    "crowd": ("Rioters ({c})", "rioters"), "settler": ("Settlers ({c})", "settlers"),
     "army": ("Military Forces of {c}", "state"), "military": ("Military Forces of {c}", "state"),
     "troops": ("Military Forces of {c}", "state"), "soldier": ("Military Forces of {c}", "state"),
     "force": ("Military Forces of {c}", "state"), "forces": ("Military Forces of {c}", "state"),
@@ -56,7 +57,7 @@ _AFFILIATION = re.compile(r"^(?:[-\s]*(?:linked|affiliated|aligned|allied|backed
                           r"splinter group|province)s?\b)")
 #: Weapons and strikes that name their user's state forces only through a demonym ("Russian drones").
 _WEAPONS = {"drone", "missile", "rocket", "shell", "artillery", "strike", "airstrike", "bombardment", "aircraft",
-            "helicopter", "jet", "warplane", "plane", "shelling", "mortar", "navy", "tank"}
+            "helicopter", "jet", "warplane", "plane", "shelling", "mortar", "navy", "tank", "defence", "defense"}
 
 
 def generic_key(tok: Token) -> str | None:

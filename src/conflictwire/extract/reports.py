@@ -520,10 +520,10 @@ class Extractor:
             if prot:
                 a2 = a1 if a1 and a1.name != prot.name else a2
                 a1 = prot
-        if d.mentions[0].modality == "denied":
-            blamed = _blamed_actors(d)
-            if blamed:
-                a1, a2 = blamed[0], (a2 if a2 and a2.name != blamed[0].name else None)
+        blamed = _blamed_actors(d)
+        if blamed and (d.mentions[0].modality == "denied" or a1 is None or a1.kind == "unidentified"):
+            # who is blamed for it, or who claims it, is the text's perpetrator
+            a1, a2 = blamed[0], (a2 if a2 and a2.name != blamed[0].name else None)
         if ctx.dominant_group:
             a1 = ctx.dominant_group if a1 is not None and a1.kind == "unidentified" else a1
             a2 = ctx.dominant_group if a2 is not None and a2.kind == "unidentified" else a2
@@ -769,10 +769,16 @@ def _refers_back(d: Draft) -> bool:
 
 
 def _blamed_actors(d: Draft) -> list[Actor]:
-    """Actors a denial blames instead ("denied ... and accused the army of causing it")."""
+    """Actors the text blames ("accused the army of", "blaming separatist fighters") or that claim
+    the act ("Islamic State claimed responsibility"): the perpetrator as the text has it."""
     out = []
     for a in d.actor_mentions:
+        if a.actor.kind in ("civilians", "protesters"):
+            continue
         tok = a.token
+        if tok.dep_ == "nsubj" and tok.head.lemma_.lower() == "claim":
+            out.append(a.actor)
+            continue
         for _ in range(3):
             if tok.head.i == tok.i:
                 break
