@@ -30,7 +30,10 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("my", re.compile(rf"\b(?:in|during|since|early|late|mid-?|of)\s+{_MON}(?:\s+{_YEAR})?\b", re.I)),
     ("weekday", re.compile(r"\b(?P<wd>monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.I)),
     ("relday", re.compile(r"\b(?P<rel>yesterday|today|tonight|last night|this morning|this afternoon|this evening|"
-                          r"overnight|earlier today|on the eve of)\b", re.I)),
+                          r"overnight|earlier today|on the eve of|right now|just now|minutes ago|an hour ago|"
+                          r"hours ago)\b", re.I)),
+    # a live blog's entry time: "14:05 - Heavy fire reported ..." happened on the day of publication
+    ("relday", re.compile(r"^\s*(?P<rel>[0-2]?\d[:.][0-5]\d)\s*(?:[-–—:]|GMT|UTC|local)", re.M)),
     ("relweek", re.compile(r"\b(?P<rel>last week|this week|earlier this week|past week|last weekend|this weekend)\b", re.I)),
     ("relmonth", re.compile(r"\b(?P<rel>last month|this month|earlier this month|past month)\b", re.I)),
     ("relyear", re.compile(r"\b(?P<rel>last year|this year|earlier this year)\b", re.I)),
@@ -131,13 +134,15 @@ def event_date(text: str, offset: int, published: dt.date | None, anchor: int | 
     """
     best: tuple[float, DateInfo, int, int] | None = None
     for expr in find_time_expressions(text):
-        if offset + expr.end <= not_before or (skip and skip(offset + expr.start, offset + expr.end)):
+        if offset + expr.end <= not_before:
             continue
+        # the day a statement was made stands in only when the text dates nothing else
+        penalty = 5000 if skip and skip(offset + expr.start, offset + expr.end) else 0
         info = resolve(expr, published)
         if info.value and published and info.as_date and info.as_date > published:
             continue  # a date after publication is a plan, not this event's date
         dist = abs((offset + expr.start) - anchor) if anchor is not None else expr.start
-        rank = (0 if info.value else 10_000) + dist + {"day": 0, "week": 50, "month": 100, "year": 200}.get(info.precision or "", 0)
+        rank = (0 if info.value else 10_000) + penalty + dist + {"day": 0, "week": 50, "month": 100, "year": 200}.get(info.precision or "", 0)
         if best is None or rank < best[0]:
             best = (rank, info, offset + expr.start, offset + expr.end)
     return (best[1], best[2], best[3]) if best else None

@@ -25,25 +25,29 @@ _QUAL = (r"(?:at least|not less than|no fewer than|no less than|more than|over|u
 _VAGUE_RE = "|".join(sorted((re.escape(w) for w in _VAGUE), key=len, reverse=True))
 _AMOUNT = rf"(?P<vague>{_VAGUE_RE})\b|(?:(?P<qual>{_QUAL})\s+)?(?:(?P<lo>{_NUM})\s*(?:-|–|to|and)\s*)?(?P<num>{_NUM})\b"
 
-_VICTIM = (r"(?:(?:[\w'-]+\s+){0,3}?(?:people|persons|civilians|soldiers|troops|fighters|militants|insurgents|rebels|"
+_VICTIM = (r"(?:(?:[\w'-]+\s+){0,3}?(?:person|man|woman|child|boy|girl|soldier|civilian|policeman|officer|"
+           r"fighter|militant|ranger|guard|worker|student|resident|villager|farmer|journalist|"
+           r"people|persons|civilians|soldiers|troops|fighters|militants|insurgents|rebels|"
            r"members|servicemen|police(?:men|\s+officers)?|officers|guards|children|women|men|villagers|residents|"
            r"islamists|jihadists|protesters|demonstrators|worshippers|students|passengers|workers|farmers|"
            r"others|of them|individuals|combatants|personnel|gunmen|attackers|assailants|bandits|miners|pilgrims|"
            r"migrants|refugees|displaced people|police officers|policemen|family members|relatives|"
            r"[a-z]+s)\s+)?")
 _KILL_AFTER = (r"(?:(?:were|was|have been|had been|are|being|been|reportedly|allegedly|believed|confirmed|later|all)\s+)*"
-               r"(?:killed|dead|died|slain|murdered|executed|shot dead|lost their lives|perished|massacred|"
+               r"(?:killed|dead|died|slain|murdered|executed|shot dead|lost their lives|lost his life|lost her life|"
+               r"perished|massacred|drowned|neutrali[sz]ed|did not survive|succumbed|"
                r"beheaded|confirmed dead|gunned down|burned to death|killed in action)")
 
 _KILLED_AFTER_RE = re.compile(rf"\b(?P<amount>{_AMOUNT})\s+{_VICTIM}{_KILL_AFTER}\b", re.I)
 _KILLED_BEFORE_RE = re.compile(
-    rf"\b(?:killing|killed|kill|claimed the lives of|claiming the lives of|took the lives of|taking the lives of|"
+    rf"\b(?:killing|killed|kill|shot dead|shooting dead|neutrali[sz]ing|neutrali[sz]ed|claimed the lives of|"
+    rf"claiming the lives of|took the lives of|taking the lives of|"
     rf"left|leaving|death toll (?:rose|climbed|has risen|reached|stood at|stands at|increased|rising)?\s*(?:to|at|of)?|"
     rf"toll (?:rose|climbed|reached) to|dead numbered|bodies of|death of|deaths of)\s+"
     rf"(?P<amount>{_AMOUNT})\b(?P<tail>\s+{_VICTIM}(?:dead|killed)?)?",
     re.I,
 )
-_TOLL_RE = re.compile(rf"\b(?P<amount>{_AMOUNT})\s+(?:deaths|fatalities|dead|bodies|casualties dead)\b", re.I)
+_TOLL_RE = re.compile(rf"\b(?P<amount>{_AMOUNT})\s+(?:deaths|fatalities|dead|bodies|casualties dead|lives)\b", re.I)
 _WOUNDED_RES = (
     re.compile(rf"\b(?P<amount>{_AMOUNT})\s+{_VICTIM}(?:(?:were|was|have been|had been|others)\s+)*"
                rf"(?:wounded|injured|hurt|hospitali[sz]ed)\b", re.I),
@@ -103,7 +107,8 @@ def parse_amount(m: re.Match[str], group: str = "amount") -> Amount | None:
     if qual in ("at least", "not less than", "no fewer than", "no less than", "upwards of"):
         return Amount(num, num, None, qual, num)
     if qual in ("more than", "over"):
-        return Amount(num + 1, num + 1, None, qual, num)
+        # ACLED codes the stated figure: "more than 100" is 100, the lower bound as written
+        return Amount(num, num, None, qual, num)
     if qual in ("up to", "as many as", "at most"):
         return Amount(None, num, num, qual, num)
     if qual in ("fewer than", "less than"):
