@@ -110,6 +110,8 @@ class Scores:
     fatalities: FieldScore = field(default_factory=FieldScore)
     date: FieldScore = field(default_factory=FieldScore)
     negatives: FieldScore = field(default_factory=FieldScore)
+    #: (confidence, type right) of each predicted main report, for calibration
+    confidence: list[tuple[float, bool]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         sub = f1_table(self.pairs_sub)
@@ -122,7 +124,23 @@ class Scores:
             "fatalities_accuracy": self.fatalities.accuracy, "fatalities_n": self.fatalities.total,
             "date_accuracy": self.date.accuracy, "date_n": self.date.total,
             "negatives_rejected": self.negatives.accuracy, "negatives_n": self.negatives.total,
+            "confidence_ece": expected_calibration_error(self.confidence),
         }
+
+
+def expected_calibration_error(pairs: Sequence[tuple[float, bool]], bins: int = 10) -> float:
+    """Mean gap between stated confidence and the share right, over equal-width confidence bins."""
+    if not pairs:
+        return float("nan")
+    total = 0.0
+    for b in range(bins):
+        lo, hi = b / bins, (b + 1) / bins
+        inside = [(c, ok) for c, ok in pairs if lo <= c < hi or (b == bins - 1 and c == 1.0)]
+        if inside:
+            mean_c = sum(c for c, _ in inside) / len(inside)
+            acc = sum(ok for _, ok in inside) / len(inside)
+            total += len(inside) / len(pairs) * abs(mean_c - acc)
+    return total
 
 
 def f1_table(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
@@ -194,6 +212,8 @@ def score_snippets(extractor: Extractor, snippets: Sequence[Snippet], batch_size
         scores.n += 1
         scores.pairs_sub.append((g_sub, p_sub))
         scores.pairs_type.append((g_type, p_type))
+        if pred is not None:
+            scores.confidence.append((pred.confidence, p_sub == g_sub))
         if g_sub == NONE:
             scores.negatives.total += 1
             scores.negatives.right += p_sub == NONE
@@ -226,6 +246,7 @@ def format_report(name: str, scores: Scores) -> str:
         f"fatalities exact {d['fatalities_accuracy']:.3f}  (n={d['fatalities_n']})",
         f"date exact       {d['date_accuracy']:.3f}  (n={d['date_n']})",
         f"negatives kept out {d['negatives_rejected']:.3f}  (n={d['negatives_n']})",
+        f"confidence calibration error (ECE) {d['confidence_ece']:.3f}",
         "per sub-event type (F1, support):",
     ]
     per = {c: v for c, v in sub["per_class"].items() if v["support"]}

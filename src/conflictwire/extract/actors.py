@@ -60,6 +60,17 @@ _WEAPONS = {"drone", "missile", "rocket", "shell", "artillery", "strike", "airst
             "helicopter", "jet", "warplane", "plane", "shelling", "mortar", "navy", "tank", "defence", "defense"}
 
 
+#: Country names that take "the" after "Forces of" / "Government of", as ACLED writes them.
+_WITH_ARTICLE = {"Democratic Republic of Congo", "Republic of Congo", "United States", "United Kingdom",
+                 "United Arab Emirates", "Central African Republic", "Philippines", "Netherlands", "Gambia",
+                 "Comoros", "Maldives", "Bahamas", "Czech Republic", "Dominican Republic"}
+
+
+def with_article(country: str) -> str:
+    """ "Democratic Republic of Congo" -> "the Democratic Republic of Congo"; others unchanged."""
+    return f"the {country}" if country in _WITH_ARTICLE else country
+
+
 def generic_key(tok: Token) -> str | None:
     """The _GENERIC key a noun stands for: lemma, lower case or a naive singular ("Gunmen" -> gunman)."""
     low = tok.lower_
@@ -132,7 +143,7 @@ class ActorFinder:
             return None
         if root.dep_ == "nsubj" and root.head.lemma_.lower() in _NON_ACTS:
             return None  # "Russia said", "Ukraine hopes": speaking is no act of force
-        name = f"Military Forces of {country.name}"
+        name = f"Military Forces of {with_article(country.name)}"
         return ActorMention(Actor(ent.text, name, "state", side=f"government-{country.iso2}"), ent.start_char, ent.end_char, root)
 
     def _generic(self, tok: Token, country: str | None) -> ActorMention | None:
@@ -167,7 +178,7 @@ class ActorFinder:
                 return None  # a state actor without a country is no actor we can name
             name = template.replace(" ({c})", "").replace(" of {c}", "")
         else:
-            name = template.format(c=cname)
+            name = template.format(c=with_article(cname) if " of {c}" in template else cname)
         left = min([tok.i, *(m.i for m in mods)])
         span = tok.doc[left:tok.i + 1]
         actor = Actor(span.text, name, kind, side=f"government-{iso}" if kind == "state" and iso else None)

@@ -72,7 +72,8 @@ class SentenceEmbedder:
     """all-MiniLM-L6-v2 sentence embeddings on the CPU with onnxruntime.
 
     ``threads`` sets onnxruntime's intra-op thread count (None: ``CONFLICTWIRE_EMBED_THREADS`` if
-    set, else onnxruntime's default, one per core). ``max_seq_length`` caps the word pieces per
+    set, else onnxruntime's default, one per core; worker threads do not spin unless
+    ``CONFLICTWIRE_EMBED_SPIN=1``). ``max_seq_length`` caps the word pieces per
     text, [CLS] and [SEP] included (default: the model's own, 256).
     """
 
@@ -102,8 +103,15 @@ class SentenceEmbedder:
                 raise ValueError("threads must be >= 1")
             opts.intra_op_num_threads = threads
         opts.log_severity_level = 3
-        self.session = ort.InferenceSession(_resource(MODEL_FILE).read_bytes(), sess_options=opts,
-                                            providers=["CPUExecutionProvider"])
+        if os.environ.get("CONFLICTWIRE_EMBED_SPIN", "0") != "1":
+            # No busy-waiting worker threads: on a loaded 2-core machine spinning made 2 threads
+            # slower than 1 (190 vs 340 sentences/s); set CONFLICTWIRE_EMBED_SPIN=1 to allow it.
+            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        # A path when the package is on disk (onnxruntime reads it without a Python copy),
+        # else the bytes (a zipped install).
+        with resources.as_file(_resource(MODEL_FILE)) as path:
+            self.session = ort.InferenceSession(str(path), sess_options=opts,
+                                                providers=["CPUExecutionProvider"])
         self._input_names = {i.name for i in self.session.get_inputs()}
         self._lock = threading.Lock()  # the tokenizer's padding/truncation state is shared
 

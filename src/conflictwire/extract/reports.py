@@ -103,6 +103,8 @@ class Mention:
     modality: str
     hits: list[CueHit]
     support: list[Span] = field(default_factory=list)
+    #: The trained typer's probability for ``sub_type`` (None without a typer).
+    probability: float | None = None
 
 
 @dataclass
@@ -247,17 +249,22 @@ class Extractor:
             return self._typer_only_mention(sent, paras)
         sub, score = scores.most_common(1)[0]
         sub = self._refine(sub, scores, sent, best_hit[sub][1])
+        prob = None
         if self.typer is not None:
+            probs = self.typer.probabilities(sent.text, scores)
             guess = self.typer.guess(sent.text, scores)
+            rule_p = float(probs[self.typer.classes.index(sub)]) if sub in self.typer.classes else 0.0
             if guess.probability >= TYPER_TRUST and guess.none_probability < guess.probability:
-                if guess.sub_event_type != sub:
+                # the codebook's cue type holds unless the typer clearly prefers another type
+                if guess.sub_event_type != sub and guess.probability > 2 * rule_p:
                     sub = guess.sub_event_type
                 score = max(score, MENTION_THRESHOLD) if score >= WEAK_THRESHOLD else score
+            prob = float(probs[self.typer.classes.index(sub)]) if sub in self.typer.classes else None
         if score < MENTION_THRESHOLD:
             return None
         hit = best_hit.get(sub) or max(best_hit.values(), key=lambda x: x[0])
         trigger = hit[1].head(sent)
-        return Mention(sub, score, trigger, sent, paras[sent.start], modality(trigger, sent), hits)
+        return Mention(sub, score, trigger, sent, paras[sent.start], modality(trigger, sent), hits, probability=prob)
 
     def _typer_only_mention(self, sent: Span, paras: list[int]) -> Mention | None:
         """A sentence with no codebook cue that the typer is sure describes an event ("warplanes
@@ -269,7 +276,7 @@ class Extractor:
             return None
         trigger = sent.root
         return Mention(guess.sub_event_type, MENTION_THRESHOLD, trigger, sent, paras[sent.start],
-                       modality(trigger, sent), [])
+                       modality(trigger, sent), [], probability=guess.probability)
 
     def _refine(self, sub: str, scores: Counter[str], sent: Span, hit: CueHit) -> str:
         """Context rules the codebook states: who was targeted, how protests ended, who took ground."""
@@ -473,7 +480,11 @@ class Extractor:
             evidence.append(Evidence(d.claimant_span[0], d.claimant_span[1], "claimant"))
         # the first mention (the lede, usually) carries what the article commits to
         mod = d.mentions[0].modality
-        conf = min(0.95, 0.35 + 0.2 * main.score + 0.05 * (len(d.mentions) - 1))
+        if main.probability is not None:
+            # the typer's probability of the type (a logistic model: roughly calibrated, see `eval`)
+            conf = main.probability
+        else:
+            conf = min(0.95, 0.35 + 0.2 * main.score + 0.05 * (len(d.mentions) - 1))
         if mod in ("hedged", "denied"):
             conf *= 0.8
         evidence = _dedupe_evidence(evidence)
@@ -643,11 +654,17 @@ def _place_mention(doc: Doc, ent: Span) -> str:
 
 
 def _role_factor(head: Token) -> float:
-    """Cues that head a clause count fully; a cue modifying another noun ("the evacuated militants") less."""
+    """How much a cue says about the sentence's event, by its place in the parse: the main verb and
+    its core arguments most ("the agreement was reached"), a noun in an adjunct phrase less ("after
+    two days of talks"), a word modifying another noun least ("the evacuated militants")."""
     if head.dep_ in ("amod", "compound", "acl") and head.pos_ in ("VERB", "ADJ"):
         return 0.5
     if head.dep_ == "relcl":
         return 0.8
+    if head.dep_ in ("ROOT", "nsubj", "nsubjpass", "dobj"):
+        return 1.2
+    if head.dep_ == "pobj" and head.head.dep_ == "prep" and head.head.head.pos_ in ("VERB", "AUX"):
+        return 0.7
     return 1.0
 
 

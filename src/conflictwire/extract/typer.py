@@ -41,7 +41,8 @@ class TypeGuess:
 class EventTyper:
     """Sub-event type probabilities for a sentence, from its words and its cue scores."""
 
-    def __init__(self, vocab: Mapping[str, int], classes: list[str], weights: np.ndarray, bias: np.ndarray) -> None:
+    def __init__(self, vocab: Mapping[str, int], classes: list[str], weights: np.ndarray, bias: np.ndarray,
+                 temperature: float = 1.0) -> None:
         if weights.shape != (len(vocab) + len(CUE_FEATURES), len(classes)):
             raise ValueError(f"typer weights have shape {weights.shape}, expected "
                              f"({len(vocab) + len(CUE_FEATURES)}, {len(classes)})")
@@ -50,6 +51,8 @@ class EventTyper:
         self.weights = weights.astype(np.float32)
         self.bias = bias.astype(np.float32)
         self._none = self.classes.index(NONE) if NONE in self.classes else None
+        #: Divides the scores so probabilities match out-of-fold accuracy (fitted at training).
+        self.temperature = temperature
 
     @classmethod
     def load(cls, data: bytes | None = None) -> EventTyper:
@@ -59,7 +62,8 @@ class EventTyper:
         raw = data if data is not None else resources.files("conflictwire.data").joinpath(MODEL_FILE).read_bytes()
         with np.load(io.BytesIO(raw), allow_pickle=False) as z:
             meta = json.loads(bytes(z["meta"]).decode("utf-8"))
-            return cls({w: i for i, w in enumerate(meta["vocab"])}, meta["classes"], z["weights"], z["bias"])
+            return cls({w: i for i, w in enumerate(meta["vocab"])}, meta["classes"], z["weights"], z["bias"],
+                       float(meta.get("temperature", 1.0)))
 
     def vectorize(self, text: str, cue_scores: Mapping[str, float]) -> np.ndarray:
         """The feature vector: binary n-gram presence, then the cue scores (log-scaled)."""
@@ -75,7 +79,7 @@ class EventTyper:
 
     def probabilities(self, text: str, cue_scores: Mapping[str, float]) -> np.ndarray:
         """Class probabilities (softmax over the linear scores), in ``self.classes`` order."""
-        z = self.vectorize(text, cue_scores) @ self.weights + self.bias
+        z = (self.vectorize(text, cue_scores) @ self.weights + self.bias) / self.temperature
         z = z - z.max()
         e = np.exp(z)
         return e / e.sum()
