@@ -45,11 +45,11 @@ def _bare(texts: list, q: mp.Queue) -> None:  # type: ignore[type-arg]
            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
 
 
-def _extract(texts: list, q: mp.Queue) -> None:  # type: ignore[type-arg]
+def _extract(texts: list, q: mp.Queue, fast: bool = False) -> None:  # type: ignore[type-arg]
     from conflictwire.extract import Extractor
 
     t0 = time.perf_counter()
-    ex = Extractor.default()
+    ex = Extractor.default(fast=fast)
     ex.extract("Warm-up: gunmen attacked a village in Borno on Monday.", None, None, None)
     load = time.perf_counter() - t0
     t0 = time.perf_counter()
@@ -58,6 +58,10 @@ def _extract(texts: list, q: mp.Queue) -> None:  # type: ignore[type-arg]
         n += len(reports)
     q.put({"load_s": load, "run_s": time.perf_counter() - t0, "reports": n,
            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
+
+
+def _extract_fast(texts: list, q: mp.Queue) -> None:  # type: ignore[type-arg]
+    _extract(texts, q, fast=True)
 
 
 def _run(target, texts: list) -> dict:  # type: ignore[no-untyped-def]
@@ -81,12 +85,14 @@ def main() -> None:
     words = sum(len(t[0].split()) for t in texts)
     bare = _run(_bare, texts)
     ext = _run(_extract, texts)
+    fast = _run(_extract_fast, texts)
     print(f"corpus: {len(base)} articles x {args.repeat} = {len(texts)} articles, {words:,} words")
     print(f"{'phase':<14}{'articles/s':>12}{'words/s':>12}{'peak MB':>10}{'load s':>9}")
-    for name, r in (("bare spaCy", bare), ("extract", ext)):
+    for name, r in (("bare spaCy", bare), ("extract", ext), ("extract --fast", fast)):
         print(f"{name:<14}{len(texts) / r['run_s']:>12.1f}{words / r['run_s']:>12.0f}{r['peak_mb']:>10.0f}{r['load_s']:>9.2f}")
-    print(f"extract / bare spaCy time: {ext['run_s'] / bare['run_s']:.2f}x; reports: {ext['reports']}")
-    print(json.dumps({"bare": bare, "extract": ext, "articles": len(texts), "words": words}))
+    print(f"extract / bare spaCy time: {ext['run_s'] / bare['run_s']:.2f}x (--fast {fast['run_s'] / bare['run_s']:.2f}x); "
+          f"reports: {ext['reports']} (--fast {fast['reports']})")
+    print(json.dumps({"bare": bare, "extract": ext, "extract_fast": fast, "articles": len(texts), "words": words}))
 
 
 if __name__ == "__main__":

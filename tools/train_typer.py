@@ -2,6 +2,7 @@
 
     pip install scikit-learn   # training only; the package reads the weights with numpy
     python tools/train_typer.py [--gold eval/gold] [--out src/conflictwire/data/typer.npz]
+    python tools/train_typer.py --no-embed --out src/conflictwire/data/typer-fast.npz
 
 Only snippets whose id falls in the development split (conflictwire.evaluation.split_of) are used;
 the held-back part stays unseen so the evaluation gate measures generalisation. Deterministic: the
@@ -80,6 +81,10 @@ def main() -> None:
     ap.add_argument("--out", default=str(ROOT / "src" / "conflictwire" / "data" / "typer.npz"))
     ap.add_argument("--min-df", type=int, default=2)
     ap.add_argument("--C", type=float, default=2.0)
+    ap.add_argument("--no-embed", action="store_true",
+                    help="n-grams and cues only: the fast model (typer-fast.npz), no sentence embeddings")
+    ap.add_argument("--embed-scale", type=float, default=3.0,
+                    help="weight of the (unit-length) sentence embedding against the binary n-grams")
     args = ap.parse_args()
 
     from sklearn.linear_model import LogisticRegression
@@ -106,12 +111,19 @@ def main() -> None:
         df.update(f)
     vocab = sorted(w for w, n in df.items() if n >= args.min_df)
     index = {w: i for i, w in enumerate(vocab)}
-    X = np.zeros((len(texts), len(vocab) + len(CUE_FEATURES)), dtype=np.float32)
+    if args.no_embed:
+        embeddings = np.zeros((len(texts), 0), dtype=np.float32)
+    else:
+        from conflictwire.extract.embed import SentenceEmbedder
+
+        embeddings = SentenceEmbedder().embed(texts) * args.embed_scale
+    X = np.zeros((len(texts), len(vocab) + len(CUE_FEATURES) + embeddings.shape[1]), dtype=np.float32)
     for r, f in enumerate(feats):
         for w in f:
             if w in index:
                 X[r, index[w]] = 1.0
-        X[r, len(vocab):] = cue_rows[r]
+        X[r, len(vocab):len(vocab) + len(CUE_FEATURES)] = cue_rows[r]
+    X[:, len(vocab) + len(CUE_FEATURES):] = embeddings
     classes = sorted(set(labels))
     y = np.array([classes.index(label) for label in labels])
     temperature, cv_acc = fit_temperature(X, y, args.C)
@@ -122,6 +134,7 @@ def main() -> None:
     save(args.out, vocab, classes, weights, bias, {
         "trained_on": f"{len(snippets)} development snippets and {len(art_texts)} article quotes of {args.gold}",
         "C": args.C, "min_df": args.min_df, "temperature": temperature, "cv_accuracy": cv_acc,
+        "embed_dim": int(embeddings.shape[1]), "embed_scale": args.embed_scale,
     })
     train_acc = float((model.predict(X) == y).mean())
     print(f"trained on {len(snippets)} snippets and {len(art_texts)} article quotes, {len(vocab)} n-grams + {len(CUE_FEATURES)} cue features, "

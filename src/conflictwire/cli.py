@@ -58,8 +58,9 @@ def main() -> None:
 @click.option("--max-bytes", default=50 * 2**20, show_default=True, help="Inputs larger than this are refused.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--progress/--no-progress", default=None, help="Show progress on stderr [default: when stderr is a terminal].")
+@click.option("--fast", is_flag=True, help="Type events without sentence embeddings (faster, a little less accurate).")
 def ingest(paths: tuple[str, ...], db: str | None, published: dt.date | None, outlet: str | None, url: str | None,
-           max_bytes: int, as_json: bool, progress: bool | None) -> None:
+           max_bytes: int, as_json: bool, progress: bool | None, fast: bool) -> None:
     """Read articles from PATHS (files, folders, '-' for stdin), extract, cluster, grade and store them.
 
     Formats: plain text (title line, blank line, body), HTML, JSON/JSONL, RSS/Atom, WARC.
@@ -80,7 +81,7 @@ def ingest(paths: tuple[str, ...], db: str | None, published: dt.date | None, ou
                        f"{len(s.errors)} bad) {rate:.1f}/s", err=True, nl=False)
 
     items = read_inputs(paths, ArticleDefaults(published, outlet, url), max_bytes=max_bytes)
-    summary = Pipeline(store, Extractor.default()).ingest(items, progress=report)
+    summary = Pipeline(store, Extractor.default(fast=fast)).ingest(items, progress=report)
     if show:
         click.echo("", err=True)
     for err in summary.errors:
@@ -125,14 +126,15 @@ def _published(rec: dict[str, Any]) -> dt.date | None:
 @main.command()
 @click.argument("files", nargs=-1, type=click.File("r", encoding="utf-8"))
 @click.option("--batch-size", default=32, show_default=True)
-def extract(files: tuple[IO[str], ...], batch_size: int) -> None:
+@click.option("--fast", is_flag=True, help="Type events without sentence embeddings (faster, a little less accurate).")
+def extract(files: tuple[IO[str], ...], batch_size: int, fast: bool) -> None:
     """Read JSONL records {"id","text","title"?,"published"?,"outlet"?} and write their reports as JSONL.
 
     One output line per input line, in input order: {"id", "reports", "error"}.
     """
     from conflictwire.extract import Extractor
 
-    extractor = Extractor.default()
+    extractor = Extractor.default(fast=fast)
     bad = 0
     pending: list[tuple[Any, dict[str, Any] | None, dict[str, str] | None]] = []
 
@@ -254,7 +256,8 @@ def changes(db: str | None, since: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.option("--errors", "errors_out", type=click.Path(dir_okay=False), help="Write each wrong item as JSONL here.")
 @click.option("--no-typer", is_flag=True, help="Type events by the cue rules alone (to compare with the trained typer).")
-def evaluate(gold: str, split: str, as_json: bool, errors_out: str | None, no_typer: bool) -> None:
+@click.option("--fast", is_flag=True, help="Score the fast typer (no sentence embeddings).")
+def evaluate(gold: str, split: str, as_json: bool, errors_out: str | None, no_typer: bool, fast: bool) -> None:
     """Score extraction per field (type F1, actor1, fatalities, dates, negatives) on the gold set."""
     from pathlib import Path
 
@@ -266,7 +269,7 @@ def evaluate(gold: str, split: str, as_json: bool, errors_out: str | None, no_ty
     except evaluation.GoldError as exc:
         raise _Failed(str(exc)) from exc
     parts = ["dev", "held"] if split == "all" else [split]
-    extractor = Extractor.default()
+    extractor = Extractor.default(fast=fast)
     if no_typer:
         extractor.typer = None
     out: dict[str, Any] = {"gold_sha256": evaluation.gold_digest(Path(gold))}

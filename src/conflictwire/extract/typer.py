@@ -20,6 +20,8 @@ from conflictwire.taxonomy import SUB_EVENT_TYPES
 
 NONE = "NONE"
 MODEL_FILE = "typer.npz"
+#: The fast model: n-grams and cues only, no sentence embeddings.
+FAST_MODEL_FILE = "typer-fast.npz"
 #: The cue-score features, one per sub-event type, in taxonomy order.
 CUE_FEATURES: tuple[str, ...] = tuple(t.name for t in SUB_EVENT_TYPES)
 _TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?|\d+")
@@ -42,10 +44,13 @@ class EventTyper:
     """Sub-event type probabilities for a sentence, from its words and its cue scores."""
 
     def __init__(self, vocab: Mapping[str, int], classes: list[str], weights: np.ndarray, bias: np.ndarray,
-                 temperature: float = 1.0) -> None:
-        if weights.shape != (len(vocab) + len(CUE_FEATURES), len(classes)):
-            raise ValueError(f"typer weights have shape {weights.shape}, expected "
-                             f"({len(vocab) + len(CUE_FEATURES)}, {len(classes)})")
+                 temperature: float = 1.0, embed_dim: int = 0, embed_scale: float = 1.0) -> None:
+        n = len(vocab) + len(CUE_FEATURES) + embed_dim
+        if weights.shape != (n, len(classes)):
+            raise ValueError(f"typer weights have shape {weights.shape}, expected ({n}, {len(classes)})")
+        #: Size of the sentence embedding the model reads after the n-grams and cues (0: none).
+        self.embed_dim = embed_dim
+        self.embed_scale = embed_scale
         self.vocab = dict(vocab)
         self.classes = list(classes)
         self.weights = weights.astype(np.float32)
@@ -55,19 +60,21 @@ class EventTyper:
         self.temperature = temperature
 
     @classmethod
-    def load(cls, data: bytes | None = None) -> EventTyper:
-        """The packaged model (or one given as the bytes of an .npz file)."""
+    def load(cls, data: bytes | None = None, name: str = MODEL_FILE) -> EventTyper:
+        """A packaged model by file name (or one given as the bytes of an .npz file)."""
         import io
 
-        raw = data if data is not None else resources.files("conflictwire.data").joinpath(MODEL_FILE).read_bytes()
+        raw = data if data is not None else resources.files("conflictwire.data").joinpath(name).read_bytes()
         with np.load(io.BytesIO(raw), allow_pickle=False) as z:
             meta = json.loads(bytes(z["meta"]).decode("utf-8"))
             return cls({w: i for i, w in enumerate(meta["vocab"])}, meta["classes"], z["weights"], z["bias"],
-                       float(meta.get("temperature", 1.0)))
+                       float(meta.get("temperature", 1.0)), int(meta.get("embed_dim", 0)),
+                       float(meta.get("embed_scale", 1.0)))
 
-    def vectorize(self, text: str, cue_scores: Mapping[str, float]) -> np.ndarray:
-        """The feature vector: binary n-gram presence, then the cue scores (log-scaled)."""
-        x = np.zeros(len(self.vocab) + len(CUE_FEATURES), dtype=np.float32)
+    def vectorize(self, text: str, cue_scores: Mapping[str, float], embedding: np.ndarray | None = None) -> np.ndarray:
+        """The feature vector: binary n-gram presence, the cue scores (log-scaled), then the sentence
+        embedding when the model reads one (zeros stand in when none is given)."""
+        x = np.zeros(len(self.vocab) + len(CUE_FEATURES) + self.embed_dim, dtype=np.float32)
         for f in text_features(text):
             i = self.vocab.get(f)
             if i is not None:
@@ -75,18 +82,23 @@ class EventTyper:
         base = len(self.vocab)
         for j, name in enumerate(CUE_FEATURES):
             x[base + j] = np.log1p(max(cue_scores.get(name, 0.0), 0.0))
+        if self.embed_dim and embedding is not None:
+            x[base + len(CUE_FEATURES):] = embedding * self.embed_scale
         return x
 
-    def probabilities(self, text: str, cue_scores: Mapping[str, float]) -> np.ndarray:
+    def probabilities(self, text: str, cue_scores: Mapping[str, float], embedding: np.ndarray | None = None) -> np.ndarray:
         """Class probabilities (softmax over the linear scores), in ``self.classes`` order."""
-        z = (self.vectorize(text, cue_scores) @ self.weights + self.bias) / self.temperature
+        z = (self.vectorize(text, cue_scores, embedding) @ self.weights + self.bias) / self.temperature
         z = z - z.max()
         e = np.exp(z)
         return e / e.sum()
 
-    def guess(self, text: str, cue_scores: Mapping[str, float]) -> TypeGuess:
+    def guess(self, text: str, cue_scores: Mapping[str, float], embedding: np.ndarray | None = None) -> TypeGuess:
         """The most probable event type (NONE excluded) with its probability and NONE's."""
-        p = self.probabilities(text, cue_scores)
+        return self.guess_from(self.probabilities(text, cue_scores, embedding))
+
+    def guess_from(self, p: np.ndarray) -> TypeGuess:
+        """The most probable event type (NONE excluded) of computed probabilities."""
         none_p = float(p[self._none]) if self._none is not None else 0.0
         order = np.argsort(-p)
         best = next(int(i) for i in order if int(i) != self._none)
@@ -101,9 +113,10 @@ def save(path: str, vocab: Iterable[str], classes: list[str], weights: np.ndarra
                         meta=np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8))
 
 
-@lru_cache(maxsize=1)
-def default_typer() -> EventTyper | None:
-    """The packaged typer, or None when the package carries no model file."""
-    if not resources.files("conflictwire.data").joinpath(MODEL_FILE).is_file():
+@lru_cache(maxsize=2)
+def default_typer(fast: bool = False) -> EventTyper | None:
+    """The packaged typer (the fast one on request), or None when the package carries no model file."""
+    name = FAST_MODEL_FILE if fast else MODEL_FILE
+    if not resources.files("conflictwire.data").joinpath(name).is_file():
         return None
-    return EventTyper.load()
+    return EventTyper.load(name=name)
