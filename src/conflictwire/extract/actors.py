@@ -137,7 +137,8 @@ class ActorFinder:
         root = ent.root
         # "Russia's drones" acts; "Mali's Menaka region" only locates
         poss_act = root.dep_ == "poss" and (root.head.lemma_.lower() in _WEAPONS or root.head.lemma_.lower() in _FORCE_NOUNS)
-        acting = root.dep_ == "nsubj" or poss_act or (root.dep_ == "pobj" and root.head.lower_ == "by")
+        blamed = root.dep_ == "dobj" and root.head.lemma_.lower() in ("accuse", "blame")
+        acting = root.dep_ == "nsubj" or poss_act or blamed or (root.dep_ == "pobj" and root.head.lower_ == "by")
         country = self.countries.find(ent.text)
         if not acting or country is None:
             return None
@@ -221,7 +222,25 @@ def assign_roles(trigger: Token, mentions: list[ActorMention]) -> tuple[list[Act
         for child in trigger.head.children:
             if child.dep_ == "dobj":
                 targets += collect(child)
+    if trigger.dep_ == "conj" and trigger.pos_ == "VERB" and not agents:
+        # "Gunmen raided the village and killed seventeen villagers": the first verb's subject acts
+        for child in trigger.head.children:
+            if child.dep_ == "nsubj":
+                agents += collect(child)
     return _dedupe(agents), [m for m in _dedupe(targets) if m not in agents]
+
+
+_SUFFER = {"die", "perish", "drown", "survive", "lose", "suffer", "sustain", "succumb"}
+
+
+def is_victim(m: ActorMention) -> bool:
+    """Whether a mention names those who suffered the event ("six soldiers died", "were killed")."""
+    tok = m.token
+    if tok.dep_ == "nsubjpass":
+        return True
+    if tok.dep_ == "nsubj" and tok.head.lemma_.lower() in _SUFFER:
+        return True
+    return tok.dep_ in ("dobj", "pobj") and tok.head.lemma_.lower() in ("kill", "wound", "injure", "abduct", "kidnap")
 
 
 def _dedupe(ms: list[ActorMention]) -> list[ActorMention]:

@@ -28,7 +28,7 @@ from conflictwire.annotate.dictionaries import ActorDictionary, CountryTable
 from conflictwire.annotate.pipeline import OUTLET_LABEL
 from conflictwire.extract import numbers
 from conflictwire.ingest.copies import credited_source
-from conflictwire.extract.actors import ActorFinder, ActorMention, assign_roles
+from conflictwire.extract.actors import ActorFinder, ActorMention, assign_roles, is_victim
 from conflictwire.extract.cues import CueHit, CueLexicon
 from conflictwire.extract.dates import event_date
 from conflictwire.extract.embed import SentenceEmbedder, get_embedder
@@ -530,7 +530,7 @@ class Extractor:
             a1 = next((a for a in pool if a.kind != "civilians"), None)
         if a1 is None and etype in _VIOLENT_TYPES:
             # no syntactic agent: an armed actor the sentences name, other than the victims
-            target_names = {t.name for t in targets}
+            target_names = {t.name for t in targets} | {m.actor.name for m in d.actor_mentions if is_victim(m)}
             a1 = next((a for a in pool if a.name not in target_names and (
                 a.kind in _NONSTATE_ARMED or (a.kind == "state" and _FORCE_WORDS.search(a.text)))), None)
         country = d.place[0].country_code if d.place and d.place[0].country_code else ctx.country
@@ -560,6 +560,9 @@ class Extractor:
         if ctx.dominant_group:
             a1 = ctx.dominant_group if a1 is not None and a1.kind == "unidentified" else a1
             a2 = ctx.dominant_group if a2 is not None and a2.kind == "unidentified" else a2
+        if etype not in _VIOLENT_TYPES and sub in _GOVERNMENT_ACTS:
+            # a country that agrees or negotiates acts through its government, not its army
+            a1, a2 = (_as_government(a, self.countries) for a in (a1, a2))
         assoc = [a for a in pool if a.name not in {x.name for x in (a1, a2) if x} and a.kind != "unidentified"]
         return a1, a2, assoc
 
@@ -805,6 +808,16 @@ def _refers_back(d: Draft) -> bool:
     t = m.trigger
     has_date = d.date is not None and d.date[0].value is not None
     return t.pos_ == "NOUN" and any(c.dep_ == "det" and c.lower_ in ("the", "this", "that") for c in t.children) and not has_date
+
+
+_GOVERNMENT_ACTS = {"Agreement", "Diplomatic event", "Other", "Arrests", "Change to group/activity"}
+
+
+def _as_government(a: Actor | None, countries: CountryTable) -> Actor | None:
+    """A country named as such ("Israel agreed") as its government rather than its forces."""
+    if a is None or not a.name.startswith("Military Forces of ") or countries.find(a.text) is None:
+        return a
+    return Actor(a.text, a.name.replace("Military Forces of ", "Government of "), "state", a.side)
 
 
 def _blamed_actors(d: Draft) -> list[Actor]:
