@@ -35,18 +35,35 @@ _VICTIM = (r"(?:(?:[\w'-]+\s+){0,3}?(?:person|man|woman|child|boy|girl|soldier|c
            r"[a-z]+s)\s+)?")
 _KILL_AFTER = (r"(?:(?:were|was|have been|had been|are|being|been|reportedly|allegedly|believed|confirmed|later|all)\s+)*"
                r"(?:killed|dead|died|slain|murdered|executed|shot dead|lost their lives|lost his life|lost her life|"
-               r"perished|massacred|drowned|neutrali[sz]ed|did not survive|succumbed|"
+               r"perished|massacred|drowned|neutrali[sz]ed|did not survive|succumbed|blown up|beaten to death|"
                r"beheaded|confirmed dead|gunned down|burned to death|killed in action)")
 
 _KILLED_AFTER_RE = re.compile(rf"\b(?P<amount>{_AMOUNT})\s+{_VICTIM}{_KILL_AFTER}\b", re.I)
 _KILLED_BEFORE_RE = re.compile(
     rf"\b(?:killing|killed|kill|shot dead|shooting dead|neutrali[sz]ing|neutrali[sz]ed|claimed the lives of|"
-    rf"claiming the lives of|took the lives of|taking the lives of|"
+    rf"claiming the lives of|took the lives of|taking the lives of|killing of|killings of|"
     rf"left|leaving|death toll (?:rose|climbed|has risen|reached|stood at|stands at|increased|rising)?\s*(?:to|at|of)?|"
     rf"toll (?:rose|climbed|reached) to|dead numbered|bodies of|death of|deaths of)\s+"
     rf"(?P<amount>{_AMOUNT})\b(?P<tail>\s+{_VICTIM}(?:dead|killed)?)?",
     re.I,
 )
+#: "Two members of the Sinjar Resistance Units were killed": a count, then its noun phrase, then a passive death.
+_LONG_VICTIM_RE = re.compile(
+    rf"\b(?P<amount>{_AMOUNT})\s+(?:[\w'-]+,?\s+){{1,8}}?(?:were|was|have been|had been)\s+"
+    rf"(?:all\s+)?(?:killed|shot dead|gunned down|beheaded|executed|blown up|beaten to death)\b", re.I)
+_SINGLE = (r"(?:man|woman|teenager|boy|girl|child|person|soldier|civilian|journalist|farmer|policeman|officer|"
+           r"fighter|militant|student|worker|trader|driver|resident|villager|guard|priest|imam|teacher|doctor)")
+#: "killing a teenager", "a woman was beaten to death": one death said with an article.
+_ONE_RE = re.compile(
+    rf"\b(?:killing|killed|lynched|lynching|beat to death|beating to death|shot dead|shooting dead)\s+(?:a|an|one)\s+"
+    rf"(?:[\w'-]+\s+){{0,2}}?{_SINGLE}\b|\b(?:a|an)\s+(?:[\w'-]+\s+){{0,3}}?{_SINGLE}\s+(?:\w+\s+){{0,12}}?"
+    rf"(?:was|has been)\s+(?:killed|shot dead|beaten to death|lynched|stabbed to death|burned to death|executed)\b",
+    re.I)
+_NUM_ONLY = rf"(?:{_QUAL}\s+)?{_NUM}"
+#: "at least nine fighters and one soldier died": two counts, added.
+_PAIR_RE = re.compile(
+    rf"\b(?P<a>{_NUM_ONLY})\s+(?:[\w'-]+\s+){{1,3}}?and\s+(?P<b>{_NUM_ONLY})\s+(?:[\w'-]+\s+){{1,3}}?"
+    rf"(?:were\s+|was\s+)?(?:killed|died|dead|lost their lives)\b", re.I)
 _TOLL_RE = re.compile(rf"\b(?P<amount>{_AMOUNT})\s+(?:deaths|fatalities|dead|bodies|casualties dead|lives)\b", re.I)
 _WOUNDED_RES = (
     re.compile(rf"\b(?P<amount>{_AMOUNT})\s+{_VICTIM}(?:(?:were|was|have been|had been|others)\s+)*"
@@ -130,7 +147,17 @@ def _is_year_or_time(text: str, m: re.Match[str]) -> bool:
 def find_fatalities(text: str) -> list[tuple[Fatalities, int, int]]:
     """Fatality figures in a text, each with its character span (relative to ``text``)."""
     out: list[tuple[Fatalities, int, int]] = []
-    for rx in (_KILLED_AFTER_RE, _KILLED_BEFORE_RE, _TOLL_RE):
+    for m in _PAIR_RE.finditer(text):
+        a, b = (re.match(rf"(?:(?P<q>{_QUAL})\s+)?(?P<n>{_NUM})", m.group(g), re.I) for g in ("a", "b"))
+        na, nb = word_to_int(a.group("n")) if a else None, word_to_int(b.group("n")) if b else None
+        if na is not None and nb is not None:
+            qual = (a.group("q") or "").lower() or None if a else None
+            total = na + nb
+            out.append((Fatalities(total, total, None if qual else total, m.group(0).strip(), qual), m.start(), m.end()))
+    for m in _ONE_RE.finditer(text):
+        if not any(st <= m.start() < en for _, st, en in out):
+            out.append((Fatalities(1, 1, 1, m.group(0).strip(), None), m.start(), m.end()))
+    for rx in (_KILLED_AFTER_RE, _KILLED_BEFORE_RE, _LONG_VICTIM_RE, _TOLL_RE):
         for m in rx.finditer(text):
             if rx is _KILLED_BEFORE_RE and m.group(0).lower().startswith(("left", "leaving")) and not re.search(
                 r"dead|killed", m.group("tail") or "", re.I
