@@ -38,6 +38,11 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("relmonth", re.compile(r"\b(?P<rel>last month|this month|earlier this month|past month)\b", re.I)),
     ("relyear", re.compile(r"\b(?P<rel>last year|this year|earlier this year)\b", re.I)),
     ("year", re.compile(rf"\b(?:in|since|during|of)\s+{_YEAR}\b", re.I)),
+    # "the 2013 sarin attack", "its 2022 offensive": a year that names when the thing happened
+    ("year", re.compile(rf"\b(?:the|its|their|a|that)\s+{_YEAR}\b(?!\s*[-/])", re.I)),
+    # "six years ago", "ten years since", "a year ago"
+    ("ago", re.compile(r"\b(?P<n>a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
+                       r"thirty|forty|fifty|\d{1,3})\s+(?P<unit>years?|months?|weeks?|decades?)\s+(?:ago|since|after)\b", re.I)),
 ]
 #: Lines that carry dates that are never event dates.
 _FOOTER = re.compile(r"(copyright|©|\(c\)\s*\d{4}|all rights reserved)", re.I)
@@ -93,6 +98,17 @@ def resolve(expr: TimeExpression, published: dt.date | None) -> DateInfo:
         return _checked(expr, year, month, 1, "month")
     if kind == "year":
         return _checked(expr, int(g["year"] or 0), 1, 1, "year")
+    if kind == "ago":
+        if published is None:
+            return DateInfo(expr.text, None, None, f"'{expr.text}' is relative and the publication date is unknown")
+        n = {"a": 1, "an": 1}.get((g["n"] or "").lower()) or _small_number(g["n"] or "")
+        unit = (g["unit"] or "").lower().rstrip("s")
+        days = {"year": 365, "month": 30, "week": 7, "decade": 3650}[unit] * n
+        value = published - dt.timedelta(days=days)
+        precision = "year" if unit in ("year", "decade") else ("month" if unit == "month" else "week")
+        first = value.replace(month=1, day=1) if precision == "year" else (
+            value.replace(day=1) if precision == "month" else value)
+        return DateInfo(expr.text, first.isoformat(), precision)  # type: ignore[arg-type]
     if published is None:
         return DateInfo(expr.text, None, None, f"'{expr.text}' is relative and the publication date is unknown")
     if kind == "weekday":
@@ -113,6 +129,13 @@ def resolve(expr: TimeExpression, published: dt.date | None) -> DateInfo:
         return DateInfo(expr.text, first.isoformat(), "month")
     year = published.year - (1 if rel == "last year" else 0)
     return DateInfo(expr.text, dt.date(year, 1, 1).isoformat(), "year")
+
+
+def _small_number(word: str) -> int:
+    """An integer from digits or a small number word ("six" -> 6); 0 if neither."""
+    from conflictwire.extract.numbers import word_to_int
+
+    return word_to_int(word) or 0
 
 
 def _checked(expr: TimeExpression, year: int, month: int, day: int, precision: str) -> DateInfo:

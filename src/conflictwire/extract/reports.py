@@ -72,7 +72,9 @@ _COMPATIBLE = [
     {"Peaceful protest", "Protest with intervention", "Excessive force against protesters", "Violent demonstration", "Arrests"},
 ]
 _SPORTS = re.compile(r"\b(match|league|football|soccer|tournament|championship|goalkeeper|striker|stadium|"
-                     r"cup final|referee|fans|coach|innings|playoff|season opener|scored|penalty shootout)\b", re.I)
+                     r"cup final|referee|fans|coach|innings|playoff|season opener|scored|penalty shootout|derby|"
+                     r"equali[sz]er|substitute|midfield\w*|kick-off|world cup|fifa|uefa|afcon|rugby|cricket|boxing|"
+                     r"wrestling|bout|title fight|semi-final|quarter-final|halftime|half-time)\b", re.I)
 _METAPHOR_MODS = {"political", "legal", "verbal", "diplomatic", "electoral", "court", "price", "trade", "culture",
                   "bidding", "custody", "ratings", "budget", "media", "uphill", "internal", "leadership"}
 _ARMED_TARGETS = {"soldier", "troops", "force", "forces", "fighter", "militant", "police", "policeman", "checkpoint",
@@ -81,6 +83,11 @@ _ARMED_TARGETS = {"soldier", "troops", "force", "forces", "fighter", "militant",
                   "bandit", "militia", "militiaman", "guerrilla", "paramilitary", "serviceman", "officer"}
 _CIVILIAN_WORDS = {"civilian", "resident", "villager", "people", "woman", "child", "worshipper", "farmer", "student",
                    "passenger", "family", "man", "person", "pilgrim", "shopper", "trader", "journalist", "refugee"}
+#: Commemorations and trials tell of past events: ACLED codes neither as a new event.
+_RETROSPECTIVE = re.compile(r"\b(anniversary|commemorat\w*|memorial|in memory of|to mark (?:\w+ ){0,3}(?:years?|months?|"
+                            r"since)|minute's silence|tribute to|honou?r the dead|remembrance|sentenced|convicted|"
+                            r"found (?:\w+ )?guilty|acquitted|verdict|went on trial|stood trial|on trial|indicted|"
+                            r"trial of|court (?:heard|ruled|convicted|sentenced))\b", re.I)
 _HABITUAL = re.compile(r"\b(increasingly|repeatedly|routinely|regularly|frequently|often|usually|endemic|"
                        r"has become|have become|remains?|long been|for years|in recent (?:years|months|weeks)|"
                        r"since (?:19|20)\d\d|in the past|(?:has|have) long|(?:months|years|weeks|decades) of)\b", re.I)
@@ -207,7 +214,8 @@ class Extractor:
                 if fams:
                     weak[i] = fams
                 continue
-            if m.modality == HYPOTHETICAL or _negated_subject(m.trigger) or self._is_generic(m, published):
+            if (m.modality == HYPOTHETICAL or _negated_subject(m.trigger) or self._is_generic(m, published)
+                    or _RETROSPECTIVE.search(sent.text)):
                 continue
             m.support = _support(i, sents, paras, weak, mentions, family_of(event_type_of(m.sub_type)))
             mentions.append(m)
