@@ -146,6 +146,8 @@ class ArticleContext:
     #: Where the dateline ("KHARKIV, Ukraine, April 15 (Wire) -") ends, 0 if there is none.
     dateline_end: int = 0
     place_spans: list[Span] = field(default_factory=list)
+    #: Sentence embeddings for the typer, by sentence start token.
+    vectors: dict[int, np.ndarray] = field(default_factory=dict)
 
     @property
     def country(self) -> str | None:
@@ -163,7 +165,6 @@ class Extractor:
                  countries: CountryTable | None = None, cues: CueLexicon | None = None,
                  typer: EventTyper | None = None, embedder: SentenceEmbedder | None = None) -> None:
         self.typer = typer
-        self._vectors: dict[int, np.ndarray] = {}
         self.embedder = embedder if typer is not None and typer.embed_dim else None
         self.nlp = nlp
         self.resolver = resolver
@@ -204,7 +205,7 @@ class Extractor:
         ctx = self._article_context(doc, title, published, outlet)
         paras = _paragraph_ids(doc)
         sents = list(doc.sents)
-        self._vectors = self._sentence_vectors(sents)
+        ctx.vectors = self._sentence_vectors(sents)
         mentions: list[Mention] = []
         weak: dict[int, set[str]] = {}  # sentence index -> families of its weak cues
         for i, sent in enumerate(sents):
@@ -273,12 +274,12 @@ class Extractor:
         """The typed event mention of a sentence, if its cues (and the trained typer) say so."""
         scores, best_hit, hits = self.cue_scores(sent)
         if not hits:
-            return self._typer_only_mention(sent, paras)
+            return self._typer_only_mention(sent, paras, ctx)
         sub, score = scores.most_common(1)[0]
         sub = self._refine(sub, scores, sent, best_hit[sub][1])
         prob = None
         if self.typer is not None:
-            probs = self.typer.probabilities(sent.text, scores, self._vectors.get(sent.start))
+            probs = self.typer.probabilities(sent.text, scores, ctx.vectors.get(sent.start))
             guess = self.typer.guess_from(probs)
             rule_p = float(probs[self.typer.classes.index(sub)]) if sub in self.typer.classes else 0.0
             if guess.probability >= TYPER_TRUST and guess.none_probability < guess.probability:
@@ -293,12 +294,12 @@ class Extractor:
         trigger = hit[1].head(sent)
         return Mention(sub, score, trigger, sent, paras[sent.start], modality(trigger, sent), hits, probability=prob)
 
-    def _typer_only_mention(self, sent: Span, paras: list[int]) -> Mention | None:
+    def _typer_only_mention(self, sent: Span, paras: list[int], ctx: ArticleContext) -> Mention | None:
         """A sentence with no codebook cue that the typer is sure describes an event ("warplanes
         pounded the town"): its main verb stands as the trigger."""
         if self.typer is None or len(sent) < 5:
             return None
-        vec = self._vectors.get(sent.start)
+        vec = ctx.vectors.get(sent.start)
         if self.typer.embed_dim and vec is None:
             return None  # not a sentence that may tell of an event (see _sentence_vectors)
         guess = self.typer.guess(sent.text, {}, vec)
