@@ -45,6 +45,8 @@ MENTION_THRESHOLD = 0.9
 WEAK_THRESHOLD = 0.5
 #: The typer's probability from which its type overrides the cue rules'.
 TYPER_TRUST = 0.5
+#: The fast typer's probability from which a cue-less sentence is embedded for the full typer.
+GATE_PROBABILITY = 0.3
 #: The typer's probability from which it makes a mention of a sentence with no cue at all.
 TYPER_ALONE = 0.7
 #: Mentions dated this long before publication are background, not news of a new incident.
@@ -166,6 +168,8 @@ class Extractor:
                  typer: EventTyper | None = None, embedder: SentenceEmbedder | None = None) -> None:
         self.typer = typer
         self.embedder = embedder if typer is not None and typer.embed_dim else None
+        #: The fast typer picks which cue-less sentences are worth embedding at all.
+        self.gate = default_typer(fast=True) if self.embedder is not None else None
         self.nlp = nlp
         self.resolver = resolver
         self.countries = countries or CountryTable.default()
@@ -227,11 +231,25 @@ class Extractor:
     # -- mentions ---------------------------------------------------------------------------------
 
     def _sentence_vectors(self, sents: list[Span]) -> dict[int, np.ndarray]:
-        """Sentence embeddings for the typer, by sentence start token (empty without an embedder)."""
+        """Sentence embeddings for the typer, by sentence start token (empty without an embedder).
+
+        Embedding costs more than parsing, so a sentence is embedded only when a codebook cue is in
+        it or the fast n-gram typer gives it a fair chance of telling of an event.
+        """
         if self.embedder is None or not sents:
             return {}
-        vecs = self.embedder.embed([s.text for s in sents])
-        return {s.start: v for s, v in zip(sents, vecs)}
+        chosen = [s for s in sents if self.cues.match(s) or self._worth_embedding(s)]
+        if not chosen:
+            return {}
+        vecs = self.embedder.embed([s.text for s in chosen])
+        return {s.start: v for s, v in zip(chosen, vecs)}
+
+    def _worth_embedding(self, sent: Span) -> bool:
+        """Whether the fast typer thinks a cue-less sentence may be an event."""
+        if self.gate is None:
+            return True
+        guess = self.gate.guess(sent.text, {})
+        return guess.probability >= GATE_PROBABILITY and guess.none_probability < 0.5
 
     def _weak_families(self, sent: Span) -> set[str]:
         """Event families of the cues of a sentence too weak to be a mention of its own."""
