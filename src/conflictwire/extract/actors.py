@@ -39,6 +39,12 @@ _GENERIC: dict[str, tuple[str, str]] = {
     "child": ("Civilians ({c})", "civilians"), "woman": ("Civilians ({c})", "civilians"),
     "schoolgirl": ("Civilians ({c})", "civilians"), "family": ("Civilians ({c})", "civilians"),
     "gunman": ("Unidentified Armed Group ({c})", "unidentified"),
+    "gang": ("Unidentified Armed Group ({c})", "unidentified"),
+    "gangster": ("Unidentified Armed Group ({c})", "unidentified"),
+    "pirate": ("Unidentified Armed Group ({c})", "unidentified"),
+    "kidnapper": ("Unidentified Armed Group ({c})", "unidentified"),
+    "youth": ("Rioters ({c})", "rioters"),
+    "guard": ("Military Forces of {c}", "state"),
     "militant": ("Unidentified Armed Group ({c})", "unidentified"),
     "assailant": ("Unidentified Armed Group ({c})", "unidentified"),
     "attacker": ("Unidentified Armed Group ({c})", "unidentified"),
@@ -89,7 +95,8 @@ def generic_key(tok: Token) -> str | None:
 
 
 #: Modifiers that turn a generic "forces" into state forces even without a demonym.
-_STATE_MODIFIERS = {"government", "security", "state", "regime", "pro-government", "army", "military"}
+_STATE_MODIFIERS = {"government", "security", "state", "regime", "pro-government", "army", "military", "armed",
+                    "national", "federal", "defence", "defense", "joint", "bolivarian", "border", "special"}
 CIVILIAN_KINDS = {"civilians"}
 
 
