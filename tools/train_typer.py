@@ -83,8 +83,9 @@ def main() -> None:
     ap.add_argument("--C", type=float, default=2.0)
     ap.add_argument("--no-embed", action="store_true",
                     help="n-grams and cues only: the fast model (typer-fast.npz), no sentence embeddings")
-    ap.add_argument("--embed-scale", type=float, default=3.0,
-                    help="weight of the (unit-length) sentence embedding against the binary n-grams")
+    ap.add_argument("--embed-scale", type=float, default=5.0,
+                    help="weight of the (unit-length) sentence embedding against the binary n-grams "
+                         "(5 chosen by 5-fold accuracy on the development part: 2 gave 0.798, 3 0.814, 5 0.824, 8 0.825)")
     args = ap.parse_args()
 
     from sklearn.linear_model import LogisticRegression
