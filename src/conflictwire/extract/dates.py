@@ -31,6 +31,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("weekday", re.compile(r"\b(?P<wd>monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.I)),
     ("relday", re.compile(r"\b(?P<rel>yesterday|today|tonight|last night|this morning|this afternoon|this evening|"
                           r"overnight|earlier today|on the eve of|right now|just now|minutes ago|an hour ago|"
+                          r"since dawn|at dawn today|this dawn|since this morning|"
                           r"hours ago)\b", re.I)),
     # a live blog's entry time: "14:05 - Heavy fire reported ..." happened on the day of publication
     ("relday", re.compile(r"^\s*(?P<rel>[0-2]?\d[:.][0-5]\d)\s*(?:[-–—:]|GMT|UTC|local)", re.M)),

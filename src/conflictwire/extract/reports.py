@@ -103,7 +103,8 @@ _RIOT = re.compile(r"\b(riot\w*|hurled stones|threw stones|torched|set fire|loot
 _PLACE_HEADS = re.compile(r"(?:the\s+)?(?:province|governorate|region|district|state|county|city|town|village|"
                           r"oblast|area|neighbou?rhood)\s+of\s+$", re.I)
 _PLACE_TAILS = re.compile(r"^\s+(province|governorate|region|district|state|county|oblast|city|town|countryside)\b", re.I)
-_SAY_LEMMAS = {"say", "tell", "report", "announce", "confirm", "state", "add", "claim", "deny", "write", "post"}
+_SAY_LEMMAS = {"say", "tell", "report", "announce", "confirm", "state", "add", "claim", "deny", "write", "post",
+               "reject", "dismiss", "accuse", "blame", "allege", "insist", "warn", "condemn", "publish"}
 
 
 @dataclass
