@@ -18,6 +18,7 @@ from typing import Any
 
 from conflictwire.annotate.dictionaries import ActorDictionary
 from conflictwire.extract import Extractor
+from conflictwire.geo.resolve import haversine_km
 from conflictwire.model import Report
 
 NONE = "NONE"
@@ -294,14 +295,6 @@ def load_articles(folder: Path) -> list[GoldArticle]:
     return out
 
 
-def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    import math
-
-    p1, p2 = math.radians(a[0]), math.radians(b[0])
-    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(b[1] - a[1]) / 2) ** 2
-    return 12742 * math.asin(math.sqrt(min(1.0, h)))
-
-
 def _quote_span(text: str, quote: str) -> tuple[int, int] | None:
     """Where a gold quote stands in the text (whitespace-insensitive), if it does."""
     norm = text.replace("\xa0", " ")
@@ -351,7 +344,7 @@ def score_articles(extractor: Extractor, articles: Sequence[GoldArticle]) -> Art
                 if p.event_type == g["event_type"]:
                     s += 1.0
                 if (g.get("lat") is not None and p.location and p.location.lat is not None
-                        and _km((g["lat"], g["lon"]), (p.location.lat, p.location.lon)) <= 50):
+                        and haversine_km((g["lat"], g["lon"]), (p.location.lat, p.location.lon)) <= 50):
                     s += 0.5
                 if s >= 1.5 and s > best_score:
                     best, best_score = p, s
@@ -374,7 +367,7 @@ def score_articles(extractor: Extractor, articles: Sequence[GoldArticle]) -> Art
                 f["fatalities"].right += ((pf.low if pf.low is not None else pf.best) if pf else 0) == g["fatalities"]
             if g.get("lat") is not None:
                 f["location_25km"].total += 1
-                f["location_25km"].right += bool(best.location and best.location.lat is not None and _km(
+                f["location_25km"].right += bool(best.location and best.location.lat is not None and haversine_km(
                     (g["lat"], g["lon"]), (best.location.lat, best.location.lon)) <= 25)
             if g.get("claimant_kind"):
                 f["claimant_kind"].total += 1

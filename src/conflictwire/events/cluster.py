@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -19,6 +18,7 @@ from typing import Protocol
 from conflictwire.annotate.dictionaries import OutletRegistry
 from conflictwire.events import reconcile
 from conflictwire.events.grade import grade, independent_sources
+from conflictwire.geo.resolve import haversine_km
 from conflictwire.model import Event, Location, Report, StoredReport
 from conflictwire.taxonomy import family_of
 
@@ -53,9 +53,7 @@ def event_id_for(r: StoredReport) -> str:
 
 
 def _km(a: Location, b: Location) -> float:
-    la1, lo1, la2, lo2 = map(math.radians, (a.lat or 0.0, a.lon or 0.0, b.lat or 0.0, b.lon or 0.0))
-    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
-    return 6371.0 * 2 * math.asin(math.sqrt(h))
+    return haversine_km((a.lat or 0.0, a.lon or 0.0), (b.lat or 0.0, b.lon or 0.0))
 
 
 def _date_score(a: Report, b: Report) -> float | None:

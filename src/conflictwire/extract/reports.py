@@ -12,7 +12,6 @@ The flow for one article:
 from __future__ import annotations
 
 import datetime as dt
-import math
 import os
 
 import numpy as np
@@ -34,6 +33,7 @@ from conflictwire.extract.dates import event_date
 from conflictwire.extract.embed import SentenceEmbedder, get_embedder
 from conflictwire.extract.typer import EventTyper, default_typer
 from conflictwire.geo import GeoContext, PlaceResolver, find_mentions, normalize
+from conflictwire.geo.resolve import haversine_km
 from conflictwire.extract.modality import HYPOTHETICAL, claimant, modality, outlet_claimant
 from conflictwire.model import Actor, Claimant, DateInfo, Fatalities, Location, Quantity, Report
 from conflictwire.model import Span as Evidence
@@ -767,10 +767,8 @@ def _same_incident_fields(a: Draft, b: Draft) -> bool:
 
 
 def _km(a: Location, b: Location) -> float:
-    """Great-circle distance in km."""
-    la1, lo1, la2, lo2 = map(math.radians, (a.lat or 0.0, a.lon or 0.0, b.lat or 0.0, b.lon or 0.0))
-    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
-    return 6371.0 * 2 * math.asin(math.sqrt(h))
+    """Great-circle distance in km between two resolved locations."""
+    return haversine_km((a.lat or 0.0, a.lon or 0.0), (b.lat or 0.0, b.lon or 0.0))
 
 
 def _combine_fatalities(found: list[tuple[Fatalities, int, int]]) -> Fatalities | None:
