@@ -20,7 +20,7 @@ from conflictwire.events import reconcile
 from conflictwire.events.grade import grade, independent_sources
 from conflictwire.geo.resolve import haversine_km
 from conflictwire.model import Event, Location, Report, StoredReport
-from conflictwire.taxonomy import family_of
+from conflictwire.taxonomy import event_type_of, family_of
 
 _DATE_TOLERANCE_DAYS = {"day": 1, "week": 7, "month": 31, "year": 366}
 _RADIUS_KM = {1: 30.0, 2: 60.0, 3: 250.0}
@@ -177,7 +177,7 @@ class Clusterer:
         a1, a2 = reconcile.actors(members)
         g, why = grade(members, sources)
         return Event(
-            id=event_id, event_type=reconcile.event_type(sub), sub_event_type=sub, actor1=a1, actor2=a2,
+            id=event_id, event_type=event_type_of(sub), sub_event_type=sub, actor1=a1, actor2=a2,
             location=reconcile.location(members), date=reconcile.date(members),
             fatalities=reconcile.fatalities(members, sources), grade=g, grade_reason=why,  # type: ignore[arg-type]
             independent_sources=len(sources.groups),

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 
 from conflictwire.events.grade import SourceGroups
 from conflictwire.model import Actor, DateInfo, Fatalities, Location, StoredReport
-from conflictwire.taxonomy import event_type_of
 
 _PRECISION_RANK = {"day": 0, "week": 1, "month": 2, "year": 3}
 
@@ -83,7 +82,3 @@ def fatalities(reports: Sequence[StoredReport], sources: SourceGroups) -> Fatali
         text=text,
         qualifier=per_source[0][1].qualifier if len(per_source) == 1 else "range across sources",
     )
-
-
-def event_type(sub: str) -> str:
-    return event_type_of(sub)

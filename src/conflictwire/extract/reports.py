@@ -151,6 +151,8 @@ class ArticleContext:
     place_spans: list[Span] = field(default_factory=list)
     #: Sentence embeddings for the typer, by sentence start token.
     vectors: dict[int, np.ndarray] = field(default_factory=dict)
+    #: Filtered cue hits of each sentence, by sentence start token.
+    hits: dict[int, list[CueHit]] = field(default_factory=dict)
 
     @property
     def country(self) -> str | None:
@@ -210,13 +212,13 @@ class Extractor:
         ctx = self._article_context(doc, title, published, outlet)
         paras = _paragraph_ids(doc)
         sents = list(doc.sents)
-        ctx.vectors = self._sentence_vectors(sents)
+        ctx.vectors = self._sentence_vectors(sents, ctx)
         mentions: list[Mention] = []
         weak: dict[int, set[str]] = {}  # sentence index -> families of its weak cues
         for i, sent in enumerate(sents):
             m = self._mention(sent, paras, ctx)
             if m is None:
-                fams = self._weak_families(sent)
+                fams = self._weak_families(sent, ctx)
                 if fams:
                     weak[i] = fams
                 continue
@@ -231,7 +233,13 @@ class Extractor:
 
     # -- mentions ---------------------------------------------------------------------------------
 
-    def _sentence_vectors(self, sents: list[Span]) -> dict[int, np.ndarray]:
+    def _hits(self, sent: Span, ctx: ArticleContext) -> list[CueHit]:
+        """The sentence's cue hits that are no names, sport or metaphor; matched once per sentence."""
+        if sent.start not in ctx.hits:
+            ctx.hits[sent.start] = [h for h in self.cues.match(sent) if not self._filtered(h, sent)]
+        return ctx.hits[sent.start]
+
+    def _sentence_vectors(self, sents: list[Span], ctx: ArticleContext) -> dict[int, np.ndarray]:
         """Sentence embeddings for the typer, by sentence start token (empty without an embedder).
 
         Embedding costs more than parsing, so a sentence is embedded only when a codebook cue is in
@@ -239,6 +247,7 @@ class Extractor:
         """
         if self.embedder is None or not sents:
             return {}
+        # any cue counts here, even one filtered as a name or metaphor: the typer judges the sentence
         chosen = [s for s in sents if self.cues.match(s) or self._worth_embedding(s)]
         if not chosen:
             return {}
@@ -252,9 +261,9 @@ class Extractor:
         guess = self.gate.guess(sent.text, {})
         return guess.probability >= GATE_PROBABILITY and guess.none_probability < 0.5
 
-    def _weak_families(self, sent: Span) -> set[str]:
+    def _weak_families(self, sent: Span, ctx: ArticleContext) -> set[str]:
         """Event families of the cues of a sentence too weak to be a mention of its own."""
-        return {family_of(event_type_of(h.sub_event_type)) for h in self.cues.match(sent) if not self._filtered(h, sent)}
+        return {family_of(event_type_of(h.sub_event_type)) for h in self._hits(sent, ctx)}
 
     def _filtered(self, hit: CueHit, sent: Span) -> bool:
         """Cues that are names, sport or metaphor, not events ("Center for Reconciliation", "a political battle")."""
@@ -272,10 +281,12 @@ class Extractor:
         # "combat zone", "front line": a modifier of another noun is no event of its own
         return head.dep_ == "compound" and hit.weight < 1.2
 
-    def cue_scores(self, sent: Span) -> tuple[Counter[str], dict[str, tuple[float, CueHit]], list[CueHit]]:
+    def cue_scores(self, sent: Span, hits: list[CueHit] | None = None
+                   ) -> tuple[Counter[str], dict[str, tuple[float, CueHit]], list[CueHit]]:
         """Cue weight per sub-type in a sentence (scaled by each cue's syntactic role), the best hit
         of each sub-type, and the hits themselves."""
-        hits = [h for h in self.cues.match(sent) if not self._filtered(h, sent)]
+        if hits is None:
+            hits = [h for h in self.cues.match(sent) if not self._filtered(h, sent)]
         scores: Counter[str] = Counter()
         best_hit: dict[str, tuple[float, CueHit]] = {}
         for h in hits:
@@ -291,7 +302,7 @@ class Extractor:
 
     def _mention(self, sent: Span, paras: list[int], ctx: ArticleContext) -> Mention | None:
         """The typed event mention of a sentence, if its cues (and the trained typer) say so."""
-        scores, best_hit, hits = self.cue_scores(sent)
+        scores, best_hit, hits = self.cue_scores(sent, self._hits(sent, ctx))
         if not hits:
             return self._typer_only_mention(sent, paras, ctx)
         sub, score = scores.most_common(1)[0]
@@ -395,7 +406,7 @@ class Extractor:
         if not agents and not targets and support_actors:
             # roles from the supporting sentence's own syntax ("the conflict between A and B")
             for s in m.support:
-                for h in self.cues.match(s):
+                for h in self._hits(s, ctx):
                     a, t = assign_roles(h.head(s), self.actor_finder.find(s, country))
                     d.agents += a
                     d.targets += t
