@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -186,7 +187,8 @@ def confusions(pairs: Iterable[tuple[str, str]], worst: Sequence[str], top: int 
 def _canonical(name: str) -> str:
     """An actor name as the dictionary spells it, so "Houthi Movement" and "Houthis" compare equal."""
     entry = _actor_dictionary().find(name)
-    return (entry.name if entry else name).casefold()
+    # "Military Forces of the Central African Republic" and "... of Central African Republic" are one
+    return re.sub(r"\bof the ", "of ", (entry.name if entry else name).casefold())
 
 
 @lru_cache(maxsize=1)

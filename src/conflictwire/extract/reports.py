@@ -27,7 +27,8 @@ from conflictwire.annotate.dictionaries import ActorDictionary, CountryTable
 from conflictwire.annotate.pipeline import OUTLET_LABEL
 from conflictwire.extract import numbers
 from conflictwire.ingest.copies import credited_source
-from conflictwire.extract.actors import ActorFinder, ActorMention, assign_roles, is_victim
+from conflictwire.extract.actors import ActorFinder, ActorMention, assign_roles, is_victim, with_article
+from conflictwire.extract.roles import Candidate, RoleRanker, default_ranker, features as role_features
 from conflictwire.extract.cues import CueHit, CueLexicon
 from conflictwire.extract.dates import event_date
 from conflictwire.extract.embed import SentenceEmbedder, get_embedder
@@ -93,7 +94,7 @@ _RETROSPECTIVE = re.compile(r"\b(anniversary|commemorat\w*|memorial|in memory of
 _HABITUAL = re.compile(r"\b(increasingly|repeatedly|routinely|regularly|frequently|often|usually|endemic|"
                        r"has become|have become|remains?|long been|for years|in recent (?:years|months|weeks)|"
                        r"since (?:19|20)\d\d|in the past|(?:has|have) long|(?:months|years|weeks|decades) of)\b", re.I)
-_DATELINE = re.compile(r"^\s*[A-Z][\w'’ .-]{1,30},[^\n]{0,60}?(?:\([^)\n]{1,40}\))?\s*[-–—]{1,2}\s")
+_DATELINE = re.compile(r"(?m)^[ \t]*[A-Z][\w'’ .-]{1,30},[^\n]{0,60}?(?:\([^)\n]{1,40}\))?\s*[-–—]{1,2}\s")
 _NEGATED_SUBJECTS = {"no", "nobody", "none", "neither", "noone"}
 _LETHAL = re.compile(r"\b(shot dead|killed|live (?:fire|ammunition|rounds)|opened fire|fatally)\b", re.I)
 _INTERVENTION = re.compile(r"\b(tear ?gas|water cannons?|dispersed?|dispersing|rubber bullets?|batons?|"
@@ -168,7 +169,8 @@ class Extractor:
 
     def __init__(self, nlp: Language, resolver: PlaceResolver, actors: ActorDictionary | None = None,
                  countries: CountryTable | None = None, cues: CueLexicon | None = None,
-                 typer: EventTyper | None = None, embedder: SentenceEmbedder | None = None) -> None:
+                 typer: EventTyper | None = None, embedder: SentenceEmbedder | None = None,
+                 roles: RoleRanker | None = None) -> None:
         self.typer = typer
         self.embedder = embedder if typer is not None and typer.embed_dim else None
         #: The fast typer picks which cue-less sentences are worth embedding at all.
@@ -178,6 +180,8 @@ class Extractor:
         self.countries = countries or CountryTable.default()
         self.actor_finder = ActorFinder(actors or ActorDictionary.default(), self.countries)
         self.cues = cues or CueLexicon.default()
+        #: The trained actor ranker; None leaves actor roles to the syntax rules alone.
+        self.roles: RoleRanker | None = roles if roles is not None else default_ranker()
 
     @classmethod
     def default(cls, fast: bool = False) -> Extractor:
@@ -555,7 +559,80 @@ class Extractor:
                       associated_actors=assoc)
 
     def _actors(self, d: Draft, sub: str, ctx: ArticleContext) -> tuple[Actor | None, Actor | None, list[Actor]]:
-        """actor1 acts, actor2 is acted upon; victims of violence against civilians are civilians."""
+        """actor1 acts, actor2 is acted upon: the ranker's choice among the candidates, the rules'
+        choice when no ranker ships; then associated actors."""
+        a1, a2, pool = self._rule_actors(d, sub, ctx)
+        if self.roles is not None:
+            cands, feats = self.role_candidates(d, sub, ctx, a1, a2, pool)
+            i1, i2 = self.roles.choose(cands, feats)
+            a1 = cands[i1].actor
+            a2 = cands[i2].actor if a1 is not None else None
+        if event_type_of(sub) not in _VIOLENT_TYPES and sub in _GOVERNMENT_ACTS:
+            # a country that agrees or negotiates acts through its government, not its army
+            a1, a2 = (_as_government(a, self.countries) for a in (a1, a2))
+        assoc = [a for a in pool if a.name not in {x.name for x in (a1, a2) if x} and a.kind != "unidentified"]
+        return a1, a2, assoc
+
+    def role_candidates(self, d: Draft, sub: str, ctx: ArticleContext, rule1: Actor | None, rule2: Actor | None,
+                        pool: list[Actor]) -> tuple[list[Candidate], list[list[str]]]:
+        """Every actor the report could name, with its features: the named ones, the rules' choices,
+        ACLED's generic actors of the report's country, and nobody."""
+        by_name: dict[str, Candidate] = {}
+
+        def cand(a: Actor, synthetic: bool = False) -> Candidate:
+            c = by_name.get(a.name)
+            if c is None:
+                c = by_name[a.name] = Candidate(a, synthetic=synthetic)
+            return c
+
+        for a in pool:
+            cand(a)
+        for m in d.actor_mentions:
+            if m.actor.name in by_name:
+                by_name[m.actor.name].mentions.append(m)
+        for m in d.agents:
+            if m.actor.name in by_name:
+                by_name[m.actor.name].agent = True
+        for m in d.targets:
+            if m.actor.name in by_name:
+                by_name[m.actor.name].target = True
+        for a in _blamed_actors(d):
+            if a.name in by_name:
+                by_name[a.name].blamed = True
+        if ctx.dominant_group:
+            cand(ctx.dominant_group).dominant = True
+        if rule1:
+            cand(rule1, synthetic=not rule1.text).rule1 = True
+        if rule2:
+            cand(rule2, synthetic=not rule2.text).rule2 = True
+        # a country the sentences name ("Russia's defence ministry", "Iraqi police") may act through
+        # its forces, its police or its government: all three are candidates, tied to the name
+        seen: set[int] = set()
+        for s in (x for m in d.mentions for x in (m.sent, *m.support)):
+            for ent in s.ents:
+                c = self.countries.find(ent.text) if ent.label_ in ("GPE", "NORP") and ent.start not in seen else None
+                if c is None or ent.start_char < ctx.dateline_end or ent.text.isupper():
+                    continue  # "NIGERIA - ", "BAMAKO, Mali, April 4 -": a dateline locates, it does not act
+                if _only_locates(ent.root):
+                    continue
+                seen.add(ent.start)
+                for template in _STATE_ARMS:
+                    a = Actor(ent.text, template.format(c=with_article(c.name)), "state", side=f"government-{c.iso2}")
+                    cand(a).mentions.append(ActorMention(a, ent.start_char, ent.end_char, ent.root))
+        country = d.place[0].country_code if d.place and d.place[0].country_code else ctx.country
+        cname = self.countries.name_of(country) if country else None
+        if cname:
+            for template, kind in _GENERIC_ACTORS:
+                name = template.format(c=with_article(cname) if " of " in template else cname)
+                cand(Actor("", name, kind, side=f"government-{country}" if kind == "state" else None), synthetic=True)
+        cands = [*by_name.values(), Candidate(None)]
+        m = d.mentions[0]
+        feats = [role_features(c, sub, m.trigger, m.sent.start_char, m.sent.end_char, country, i, len(cands) - 1)
+                 for i, c in enumerate(cands)]
+        return cands, feats
+
+    def _rule_actors(self, d: Draft, sub: str, ctx: ArticleContext) -> tuple[Actor | None, Actor | None, list[Actor]]:
+        """The syntax rules' actor1 and actor2, and the pool of actors the report's sentences name."""
         ordered = _unique_actors([*d.agents, *d.targets, *d.actor_mentions])
         if any(a.kind in _NAMED_ARMED for a in ordered):
             # "militants of Ahrar al-Sham": a named group replaces the generic unidentified one
@@ -599,11 +676,7 @@ class Extractor:
         if ctx.dominant_group:
             a1 = ctx.dominant_group if a1 is not None and a1.kind == "unidentified" else a1
             a2 = ctx.dominant_group if a2 is not None and a2.kind == "unidentified" else a2
-        if etype not in _VIOLENT_TYPES and sub in _GOVERNMENT_ACTS:
-            # a country that agrees or negotiates acts through its government, not its army
-            a1, a2 = (_as_government(a, self.countries) for a in (a1, a2))
-        assoc = [a for a in pool if a.name not in {x.name for x in (a1, a2) if x} and a.kind != "unidentified"]
-        return a1, a2, assoc
+        return a1, a2, pool
 
     # -- article level ----------------------------------------------------------------------------
 
@@ -638,7 +711,12 @@ class Extractor:
             if counted:
                 top = counted.most_common(1)[0][0]
                 main = next(loc for loc in places.values() if loc.name == top)
-        return ArticleContext(published, outlet, Counter(loc.country_code for loc in places.values() if loc.country_code),
+        country_counts = Counter(loc.country_code for loc in places.values() if loc.country_code)
+        if not country_counts:
+            # no place resolved: the countries the text names ("Iraqi police", "in Cameroon") stand in
+            country_counts = Counter(c.iso2 for c in (self.countries.find(e.text) for e in doc.ents
+                                                      if e.label_ in ("GPE", "NORP")) if c is not None)
+        return ArticleContext(published, outlet, country_counts,
                               main, places, self._dominant_group(doc), dateline,
                               [sp for sp in spans if (sp.start_char, sp.end_char) in places])
 
@@ -847,7 +925,29 @@ def _refers_back(d: Draft) -> bool:
     return t.pos_ == "NOUN" and any(c.dep_ == "det" and c.lower_ in ("the", "this", "that") for c in t.children) and not has_date
 
 
+#: The arms of a state, as ACLED names them.
+_STATE_ARMS = ("Military Forces of {c}", "Police Forces of {c}", "Government of {c}")
+#: ACLED's generic actors of a country, candidates for every report set there.
+_GENERIC_ACTORS = (("Unidentified Armed Group ({c})", "unidentified"), ("Protesters ({c})", "protesters"),
+                   ("Rioters ({c})", "rioters"), ("Civilians ({c})", "civilians"),
+                   *((t, "state") for t in _STATE_ARMS))
+
 _GOVERNMENT_ACTS = {"Agreement", "Diplomatic event", "Other", "Arrests", "Change to group/activity"}
+
+
+#: Nouns a country name modifies when it only says where ("Mali's Menaka region").
+_PLACE_NOUNS = {"region", "province", "state", "district", "city", "town", "village", "border", "capital", "north",
+                "south", "east", "west", "territory", "area", "coast", "county", "governorate", "oblast", "part",
+                "side", "frontier", "soil", "airspace", "water", "port", "neighbourhood", "neighborhood"}
+
+
+def _only_locates(tok: Token) -> bool:
+    """Whether a country's name only places something: "in Mali", "Mali's Menaka region"."""
+    if tok.dep_ == "pobj" and tok.head.lower_ in _LOCATIVE - {"of"}:
+        return True
+    if tok.dep_ in ("npadvmod", "appos") and tok.head.ent_type_ in _PLACE_LABELS and tok.head.i < tok.i:
+        return True  # "Bamako, Mali": the country of a place
+    return tok.dep_ in ("poss", "compound", "amod", "nmod") and tok.head.lemma_.lower() in _PLACE_NOUNS
 
 
 def _as_government(a: Actor | None, countries: CountryTable) -> Actor | None:
@@ -906,9 +1006,12 @@ def _negated_subject(trigger: Token) -> bool:
 
 
 def _dateline_end(text: str) -> int:
-    """End offset of a wire dateline at the start of the text, or 0."""
-    m = _DATELINE.match(text)
-    return m.end() if m and len(m.group(0).split()) <= 12 else 0
+    """End offset of a wire dateline at the start of the text or of its first paragraph after a
+    headline, or 0."""
+    for m in _DATELINE.finditer(text[:400]):
+        if len(m.group(0).split()) <= 12:
+            return m.end()
+    return 0
 
 
 def _too_old(date: DateInfo, published: dt.date | None) -> bool:
