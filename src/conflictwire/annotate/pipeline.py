@@ -56,12 +56,31 @@ def entity_patterns(
     return pats
 
 
+#: A wire dateline at the start of a line: "KHARKIV, Ukraine, April 15 (Wire) - ".
+DATELINE = re.compile(r"(?m)^[ \t]*[A-Z][\w'’ .-]{1,30},[^\n]{0,60}?(?:\([^)\n]{1,40}\))?\s*[-–—]{1,2}\s")
+
+
+def dateline_end(text: str) -> int:
+    """End offset of a wire dateline at the start of the text or of its first paragraph after a
+    headline, or 0."""
+    for m in DATELINE.finditer(text[:400]):
+        if len(m.group(0).split()) <= 12:
+            return m.end()
+    return 0
+
+
 @Language.component("paragraph_breaks")
 def paragraph_breaks(doc: Doc) -> Doc:
-    """A blank line ends a sentence: the parser otherwise glues a footer or a heading to a sentence."""
+    """A blank line ends a sentence: the parser otherwise glues a footer or a heading to a sentence.
+    A wire dateline is a sentence of its own, so that "BAMAKO" is parsed as no subject of the story."""
     for tok in doc[:-1]:
         if tok.is_space and "\n" in tok.text:
             doc[tok.i + 1].is_sent_start = True
+    end = dateline_end(doc.text)
+    if end:
+        span = doc.char_span(end, len(doc.text), alignment_mode="expand")
+        if span is not None and span.start > 0 and len(span):
+            doc[span.start].is_sent_start = True
     return doc
 
 

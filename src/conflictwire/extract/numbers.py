@@ -117,6 +117,14 @@ def parse_amount(m: re.Match[str], group: str = "amount") -> Amount | None:
     if num is None:
         return None
     qual = (sub.group("qual") or "").lower() or None
+    if sub.group("lo") and not sub.group("lo").isdigit():
+        # "thirty-five" is one number, not the range thirty to five
+        whole = word_to_int(text[sub.start("lo"):sub.end("num")].removeprefix(sub.group("qual") or "").strip())
+        if whole is not None:
+            num = whole
+            if qual in ("at least", "not less than", "no fewer than", "no less than", "upwards of", "more than", "over"):
+                return Amount(num, num, None, qual, num)
+            return Amount(num, num, num, qual, num)
     if sub.group("lo"):
         lo = word_to_int(sub.group("lo"))
         if lo is not None and lo < num:

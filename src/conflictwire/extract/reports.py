@@ -24,10 +24,11 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from conflictwire.annotate.dictionaries import ActorDictionary, CountryTable
-from conflictwire.annotate.pipeline import OUTLET_LABEL
+from conflictwire.annotate.pipeline import OUTLET_LABEL, dateline_end
 from conflictwire.extract import numbers
 from conflictwire.ingest.copies import credited_source
 from conflictwire.extract.actors import ActorFinder, ActorMention, assign_roles, is_victim, with_article
+from conflictwire.extract.deaths import find_deaths
 from conflictwire.extract.roles import Candidate, RoleRanker, default_ranker, features as role_features
 from conflictwire.extract.cues import CueHit, CueLexicon
 from conflictwire.extract.dates import event_date
@@ -94,7 +95,6 @@ _RETROSPECTIVE = re.compile(r"\b(anniversary|commemorat\w*|memorial|in memory of
 _HABITUAL = re.compile(r"\b(increasingly|repeatedly|routinely|regularly|frequently|often|usually|endemic|"
                        r"has become|have become|remains?|long been|for years|in recent (?:years|months|weeks)|"
                        r"since (?:19|20)\d\d|in the past|(?:has|have) long|(?:months|years|weeks|decades) of)\b", re.I)
-_DATELINE = re.compile(r"(?m)^[ \t]*[A-Z][\w'’ .-]{1,30},[^\n]{0,60}?(?:\([^)\n]{1,40}\))?\s*[-–—]{1,2}\s")
 _NEGATED_SUBJECTS = {"no", "nobody", "none", "neither", "noone"}
 _LETHAL = re.compile(r"\b(shot dead|killed|live (?:fire|ammunition|rounds)|opened fire|fatally)\b", re.I)
 _INTERVENTION = re.compile(r"\b(tear ?gas|water cannons?|dispersed?|dispersing|rubber bullets?|batons?|"
@@ -422,9 +422,11 @@ class Extractor:
                     d.date = found
         fam = family_of(event_type_of(m.sub_type))
         for s in [m.sent, *m.support]:
+            # the patterns first ("at least 12 people were killed"), the parse where they find nothing
+            found_dead = numbers.find_fatalities(s.text) or find_deaths(s)
             if fam in ("violent", "demonstration", "other"):
-                d.fatalities += [(f, s.start_char + a, s.start_char + b) for f, a, b in numbers.find_fatalities(s.text)]
-            fat_spans = [(a, b) for _, a, b in numbers.find_fatalities(s.text)]
+                d.fatalities += [(f, s.start_char + a, s.start_char + b) for f, a, b in found_dead]
+            fat_spans = [(a, b) for _, a, b in found_dead]
             for q, a, b in numbers.find_quantities(s.text) + numbers.find_wounded(s.text):
                 if not any(a < fb and fa < b for fa, fb in fat_spans):
                     d.quantities.append((q, s.start_char + a, s.start_char + b))
@@ -697,7 +699,7 @@ class Extractor:
             loc = self.resolver.resolve(name, gctx) if gctx is not None else first_pass.get((sp.start_char, sp.end_char))
             if loc and loc.lat is not None:
                 places[(sp.start_char, sp.end_char)] = loc
-        dateline = _dateline_end(_doc_text(doc))
+        dateline = dateline_end(_doc_text(doc))
         main = None
         if title:
             # the headline's most precise place stands for the article
@@ -1003,15 +1005,6 @@ def _negated_subject(trigger: Token) -> bool:
                 d.dep_ == "det" and d.lower_ == "no" for d in c.children)):
             return True
     return False
-
-
-def _dateline_end(text: str) -> int:
-    """End offset of a wire dateline at the start of the text or of its first paragraph after a
-    headline, or 0."""
-    for m in _DATELINE.finditer(text[:400]):
-        if len(m.group(0).split()) <= 12:
-            return m.end()
-    return 0
 
 
 def _too_old(date: DateInfo, published: dt.date | None) -> bool:
