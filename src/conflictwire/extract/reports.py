@@ -324,8 +324,12 @@ class Extractor:
             prob = float(probs[self.typer.classes.index(sub)]) if sub in self.typer.classes else None
         if score < MENTION_THRESHOLD:
             return None
-        hit = best_hit.get(sub) or max(best_hit.values(), key=lambda x: x[0])
-        trigger = hit[1].head(sent)
+        if sub in best_hit:
+            trigger = best_hit[sub][1].head(sent)
+        else:
+            # the typer's type has no cue here: the sentence's main verb stands as the trigger, not a
+            # cue of another type in a subordinate clause ("demanding that the government send reinforcements")
+            trigger = sent.root
         return Mention(sub, score, trigger, sent, paras[sent.start], modality(trigger, sent), hits, probability=prob)
 
     def _typer_only_mention(self, sent: Span, paras: list[int], ctx: ArticleContext) -> Mention | None:
@@ -385,6 +389,8 @@ class Extractor:
         while verb.pos_ not in ("VERB", "AUX") and verb.head.i != verb.i:
             verb = verb.head
         present = verb.tag_ in ("VBZ", "VBP") and verb.lemma_.lower() not in ("say", "tell", "report")
+        if present and _is_headline(sent):
+            present = False  # a headline's present tense tells what just happened ("Forces recapture Lyman")
         # "are also fighting the army": an ongoing state of affairs
         present = present or (verb.tag_ == "VBG" and any(c.dep_ == "aux" and c.tag_ in ("VBZ", "VBP") for c in verb.children))
         return present or bool(_HABITUAL.search(sent.text))
@@ -995,6 +1001,17 @@ def _statement_time(doc: Doc, char: int) -> bool:
         if tok.pos_ == "VERB":
             return False
     return False
+
+
+def _is_headline(sent: Span) -> bool:
+    """A short line with no closing full stop standing alone: the headline's historic present."""
+    text = sent.text.strip()
+    if not text or text[-1] in ".!?\"'’”" or len(sent) > 20:
+        return False
+    doc = sent.doc
+    alone_before = sent.start == 0 or "\n" in doc[sent.start - 1].text_with_ws
+    alone_after = sent.end >= len(doc) or "\n" in doc[sent.end - 1].whitespace_ + (doc[sent.end].text if doc[sent.end].is_space else "")
+    return alone_before and alone_after
 
 
 def _negated_subject(trigger: Token) -> bool:

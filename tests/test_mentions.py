@@ -1,0 +1,38 @@
+"""Which sentences make reports: headlines, habitual statements and clauses about what is wanted."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+PUB = dt.date(2023, 3, 14)
+
+
+def _subs(extractor, text: str) -> list[str]:
+    return [r.sub_event_type for r in extractor.extract(text, published=PUB)]
+
+
+@pytest.mark.parametrize("text, sub", [
+    # a headline's present tense tells what just happened
+    ("Army retakes hill town of Qaryatayn after week of fighting", "Government regains territory"),
+    ("Gunmen abduct 20 traders from village market in Zamfara", "Abduction/forced disappearance"),
+])
+def test_headlines_in_the_present_are_events(extractor, text, sub):
+    assert sub in _subs(extractor, text)
+
+
+@pytest.mark.parametrize("text", [
+    "Kidnapping for ransom has become routine on the highways of the north-west.",
+    "Armed groups regularly attack convoys on the road to Gao.",
+])
+def test_habitual_statements_are_no_events(extractor, text):
+    assert _subs(extractor, text) == []
+
+
+def test_a_wish_in_a_subordinate_clause_does_not_make_the_sentence_hypothetical(extractor):
+    text = ("Several hundred teachers marched through the centre of Goma on Tuesday, demanding that the "
+            "government pay salary arrears before the school year starts.")
+    reports = extractor.extract(text, published=PUB)
+    assert [r.event_type for r in reports] == ["Protests"]
+    assert reports[0].modality == "asserted"
