@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from spacy.tokens import Span, Token
+from spacy.tokens import Doc, Span, Token
 
 from conflictwire.annotate.dictionaries import ActorDictionary, CountryTable
 from conflictwire.annotate.pipeline import ACTOR_LABEL
@@ -117,16 +117,9 @@ class ActorFinder:
 
     def find(self, sent: Span, country: str | None) -> list[ActorMention]:
         """Named and generic actors in a sentence, in text order; ``country`` names generic ones."""
-        found: list[ActorMention] = []
-        taken: set[int] = set()
-        for ent in sent.ents:
-            if ent.label_ == ACTOR_LABEL and _AFFILIATION.match(sent.doc.text[ent.end_char:ent.end_char + 40]):
-                continue  # "the al Qaeda-linked group": a description, not the actor
-            if ent.label_ == ACTOR_LABEL:
-                entry = self.actors.by_name(ent.ent_id_) or self.actors.find(ent.text)
-                if entry:
-                    found.append(ActorMention(Actor(ent.text, entry.name, entry.kind, entry.side), ent.start_char, ent.end_char, ent.root))
-                    taken.update(range(ent.start, ent.end))
+        pairs = self._named_ents(sent)
+        found = [m for m, _ in pairs]
+        taken = {i for _, ent in pairs for i in range(ent.start, ent.end)}
         for ent in sent.ents:
             m = self._country_as_actor(ent) if ent.label_ == "GPE" and not (set(range(ent.start, ent.end)) & taken) else None
             if m:
@@ -140,6 +133,22 @@ class ActorFinder:
                 found.append(m)
                 taken.add(tok.i)
         return sorted(found, key=lambda m: m.start)
+
+    def named(self, where: Span | Doc) -> list[ActorMention]:
+        """The dictionary's actors that the entity rules tagged, in text order."""
+        return [m for m, _ in self._named_ents(where)]
+
+    def _named_ents(self, where: Span | Doc) -> list[tuple[ActorMention, Span]]:
+        found = []
+        text = where.doc.text if isinstance(where, Span) else where.text
+        for ent in where.ents:
+            if ent.label_ != ACTOR_LABEL or _AFFILIATION.match(text[ent.end_char:ent.end_char + 40]):
+                continue  # "the al Qaeda-linked group": a description, not the actor
+            entry = self.actors.by_name(ent.ent_id_) or self.actors.find(ent.text)
+            if entry:
+                found.append((ActorMention(Actor(ent.text, entry.name, entry.kind, entry.side), ent.start_char, ent.end_char,
+                                           ent.root), ent))
+        return found
 
     def _country_as_actor(self, ent: Span) -> ActorMention | None:
         """A country that acts ("Russia launched missiles", "struck by Israel", "Ukraine's drones"):

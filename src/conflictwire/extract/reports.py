@@ -707,8 +707,12 @@ class Extractor:
                 places[(sp.start_char, sp.end_char)] = loc
         dateline = dateline_end(_doc_text(doc))
         main = None
-        if title:
-            # the headline's most precise place stands for the article
+        text = _doc_text(doc)
+        in_title = [loc for (s, e), loc in places.items() if title and text[s:e] in title]
+        if in_title:
+            # the headline's most precise place stands for the article (found in the body: no parse)
+            main = min(in_title, key=lambda c: c.precision or 3)
+        elif title:
             tdoc = self.nlp(title, disable=["parser", "lemmatizer", "paragraph_breaks"])
             cands = [self.resolver.resolve(self._mention_text(tdoc, sp), gctx) for sp in self._place_spans(tdoc)]
             cands = [c for c in cands if c is not None and c.lat is not None]
@@ -766,11 +770,10 @@ class Extractor:
         """The named non-state armed group mentioned at least twice and twice as often as any other."""
         counts: Counter[str] = Counter()
         actors: dict[str, Actor] = {}
-        for sent in doc.sents:
-            for m in self.actor_finder.find(sent, None):
-                if m.actor.kind in _NAMED_ARMED:
-                    counts[m.actor.name] += 1
-                    actors.setdefault(m.actor.name, m.actor)
+        for m in self.actor_finder.named(doc):
+            if m.actor.kind in _NAMED_ARMED:
+                counts[m.actor.name] += 1
+                actors.setdefault(m.actor.name, m.actor)
         top = counts.most_common(2)
         if not top or top[0][1] < 2 or (len(top) > 1 and top[0][1] < 2 * top[1][1]):
             return None
