@@ -18,9 +18,10 @@ from conflictwire.model import Location
 #: spaCy entity labels that name places.
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 
-#: Labels the small English model often gives to place names ("Aleppo" as NORP, "Idlib" as ORG);
-#: such entities count as places only when they are a strong gazetteer match.
-MISLABELLED = frozenset({"NORP", "ORG", "PERSON"})
+#: Labels the small English model often gives to place names ("Aleppo" as NORP or LANGUAGE, "Idlib" as
+#: ORG); such entities count as places only when they are a strong gazetteer match (a language name such
+#: as "Arabic" or "Kurdish" is not one: no gazetteer entry, or a demonym).
+MISLABELLED = frozenset({"NORP", "ORG", "PERSON", "LANGUAGE"})
 #: A mislabelled entity must name a country, admin1 region or continent, or a place this populous.
 STRONG_POPULATION = 100_000
 
@@ -56,17 +57,42 @@ def geoparse(text: str, spans: list[tuple[int, int]] | None, resolver: PlaceReso
     mentions = [text[s:e] if 0 <= s < e <= len(text) else "" for s, e in spans]
     context = context_from_mentions([m for m in mentions if m], resolver)
     out: list[dict[str, Any] | None] = []
-    for (start, end), mention in zip(spans, mentions, strict=True):
+    for i, ((start, end), mention) in enumerate(zip(spans, mentions, strict=True)):
         if not mention:
             out.append(_unresolved(start, end, "", f"span {start}-{end} is outside the text"))
             continue
-        loc, why = resolver.resolve_with_reason(mention, context)
+        container = _container(text, i, spans, mentions, resolver, context)
+        ctx = GeoContext(context.country_counts, context.admin1_hint, context.anchor, container)
+        loc, why = resolver.resolve_with_reason(mention, ctx)
         if loc is None or loc.lat is None or loc.lon is None:
             out.append(_unresolved(start, end, mention, why))
             continue
         out.append(_place(start, end, mention, loc))
         context = GeoContext(context.country_counts, context.admin1_hint, (loc.lat, loc.lon))
     return out
+
+
+#: What may stand between a place and the larger place it lies in: "Hama, Syria", "Kafr Nabl in Idlib
+#: province", "Tripoli in northern Lebanon", "Saraqib, in the Idlib countryside".
+_CONTAINED_BY = re.compile(r"^\s*(?:,\s*(?:in\s+)?|\s+in\s+)(?:the\s+)?(?:(?:north|south|east|west|central)"
+                           r"(?:ern|-?(?:east|west)(?:ern)?)?\s+)?$", re.IGNORECASE)
+
+
+def _container(text: str, i: int, spans: list[tuple[int, int]], mentions: list[str], resolver: PlaceResolver,
+               context: GeoContext) -> tuple[str, str | None] | None:
+    """(country code, admin1) of the next span when the text says span i lies in it ("X, Y", "X in Y")."""
+    if i + 1 >= len(spans) or not mentions[i + 1]:
+        return None
+    between = text[spans[i][1]:spans[i + 1][0]]
+    if not _CONTAINED_BY.match(between):
+        return None
+    outer = resolver.resolve(mentions[i + 1], context)
+    if outer is None or not outer.country_code:
+        return None
+    # a town as container ("Hama, Homs and Aleppo" is more often a list than containment) gives its
+    # country only; a province or district gives its admin1 too
+    in_region = bool(outer.feature_code and outer.feature_code.startswith("ADM"))
+    return outer.country_code, outer.admin1 if in_region else None
 
 
 def find_mentions(text: str, resolver: PlaceResolver, nlp: Nlp) -> list[tuple[int, int]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -27,6 +28,9 @@ W_TOP_COUNTRY = 0.3
 W_ADMIN1_HINT = 0.6
 W_ANCHOR = 0.5
 ANCHOR_KM = 250.0
+#: "X, Y" / "X in Y": X lies in the country (and admin1) the container Y resolved to.
+W_CONTAINER_COUNTRY = 1.5
+W_CONTAINER_ADMIN1 = 1.0
 #: Curated additions carry no population; this stands in for it (about a 10k-people town).
 W_ADDITION = 0.6
 W_FEATURE = {"P": 0.3, "A": 0.0, "L": 0.0, "S": -0.1}
@@ -66,9 +70,12 @@ _REGION_CODES = {"ADM1", "PCLI", "CONT"}
 class GeoContext:
     """What an article already says about where it is."""
 
-    country_counts: dict[str, int] = field(default_factory=dict)
+    #: Country code -> how many mentions point there; fractional when a mention is shared between countries.
+    country_counts: Mapping[str, float] = field(default_factory=dict)
     admin1_hint: tuple[str, str] | None = None  # (country code, admin1 name as the gazetteer spells it)
     anchor: tuple[float, float] | None = None  # (lat, lon) of the previous resolved place in the article
+    #: (country code, admin1 or None) of the place the text says this one lies in ("X, Y", "X in Y province").
+    container: tuple[str, str | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -229,12 +236,16 @@ class PlaceResolver:
                   if m.entry.feature_class == "P" and m.kind < 2}
         total = sum(ctx.country_counts.values())
         top = max(ctx.country_counts, key=lambda c: ctx.country_counts[c]) if total else None
-        cands = [Candidate(self._score(m, parsed, ctx, places, total, top), m) for m in matches]
+        # A mention that is a country's own name keeps it against the article's prior, unless the prior
+        # points at a region of that name ("Georgia" in an American story): no town outvotes a country.
+        names_country = not parsed.changed and any(m.entry.feature_code == "PCLI" and m.kind < 2 for m in matches)
+        cands = [Candidate(self._score(m, parsed, ctx, places, total if not names_country or
+                                       m.entry.feature_class == "A" else 0, top), m) for m in matches]
         cands.sort(key=lambda c: (-c.score, -c.entry.population, c.entry.id))
         return cands
 
     def _score(self, m: NameMatch, parsed: Parsed, ctx: GeoContext,
-               places: set[tuple[str | None, str | None, str | None]], total: int, top: str | None) -> float:
+               places: set[tuple[str | None, str | None, str | None]], total: float, top: str | None) -> float:
         """Linear score of one match."""
         e = m.entry
         s = W_KIND[m.kind] + (W_BARE if m.bare else 0.0)
@@ -254,6 +265,10 @@ class PlaceResolver:
             s += W_ADMIN1_HINT
         if ctx.anchor:
             s += W_ANCHOR * math.exp(-haversine_km(ctx.anchor, (e.lat, e.lon)) / ANCHOR_KM)
+        if ctx.container and e.country_code == ctx.container[0]:
+            s += W_CONTAINER_COUNTRY
+            if ctx.container[1] and e.admin1 == ctx.container[1]:
+                s += W_CONTAINER_ADMIN1
         return s
 
     @staticmethod
@@ -290,21 +305,66 @@ class PlaceResolver:
 
 
 def context_from_mentions(mentions: list[str], resolver: PlaceResolver) -> GeoContext:
-    """An article-level context from the mentions whose country is not in doubt."""
+    """An article-level context: each mention votes for its best candidate's country with that country's
+    share of it, twice: the second time each mention is ranked in the light of the others' first votes
+    (so "Moscow", itself not quite sure, and "St. Petersburg" pull each other to Russia). Only the best
+    country votes: runner-up namesakes ("Athens", "Cairo" and "Peru" all have American namesakes) would
+    otherwise add up to a country nobody meant."""
+    first = [resolver.candidates(m)[0] for m in mentions]
+    votes = [_vote(c) for c in first]
+    total: Counter[str] = Counter()
+    for v in votes:
+        total.update(v)
     countries: Counter[str] = Counter()
     admins: Counter[tuple[str, str]] = Counter()
-    for mention in mentions:
-        cands, _, _ = resolver.candidates(mention)
-        if not cands:
+    for mention, own in zip(mentions, votes, strict=True):
+        if not own:
             continue
+        others = {c: n - own.get(c, 0.0) for c, n in total.items() if n - own.get(c, 0.0) > 1e-9}
+        cands = resolver.candidates(mention, GeoContext(country_counts=others))[0] if others else \
+            resolver.candidates(mention)[0]
+        vote = _vote(cands)
+        if max(vote.values(), default=0.0) >= VOTE_MIN_SHARE:
+            countries.update(vote)
         best = cands[0].entry
-        if not best.country_code or not _unambiguous(cands):
-            continue
-        countries[best.country_code] += 1
-        if best.admin1 and best.feature_code != "PCLI":
+        if best.admin1 and best.country_code and best.feature_code != "PCLI" and _unambiguous(cands):
             admins[(best.country_code, best.admin1)] += 1
+    top = countries.most_common(1)[0][0] if countries else None
+    admins = Counter({k: n for k, n in admins.items() if k[0] == top})
     hint = admins.most_common(1)[0][0] if admins else None
-    return GeoContext(country_counts=dict(countries), admin1_hint=hint)
+    counts = {c: round(n, 3) for c, n in countries.items() if n >= 0.05}
+    return GeoContext(country_counts=counts, admin1_hint=hint)
+
+
+#: Temperature of the country vote: below 1 sharpens it, so a clear leader is not outvoted by many
+#: small namesakes (sixteen American "Lebanon"s against the country).
+VOTE_TEMPERATURE = 0.5
+#: A mention votes in the final count only when this share of it goes to one country.
+VOTE_MIN_SHARE = 0.5
+
+
+def _vote(cands: list[Candidate]) -> dict[str, float]:
+    """{country of the best candidate: its share}, or {}."""
+    shares = country_shares(cands)
+    if not shares:
+        return {}
+    cc = max(shares, key=lambda c: shares[c])
+    return {cc: shares[cc]}
+
+
+def country_shares(cands: list[Candidate]) -> dict[str, float]:
+    """A mention's vote over countries: each country's best candidate, softmax-weighted (sums to 1)."""
+    best: dict[str, float] = {}
+    for c in cands:
+        cc = c.entry.country_code
+        if cc and cc not in best:
+            best[cc] = c.score
+    if not best:
+        return {}
+    top = max(best.values())
+    weights = {cc: math.exp((sc - top) / VOTE_TEMPERATURE) for cc, sc in best.items()}
+    z = sum(weights.values())
+    return {cc: w / z for cc, w in weights.items()}
 
 
 #: Score margin over the best candidate of another country that makes a mention unambiguous.
