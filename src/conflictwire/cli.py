@@ -202,6 +202,126 @@ def geoparse(files: tuple[IO[str], ...]) -> None:
     sys.exit(EXIT_SOME_BAD if bad else EXIT_OK)
 
 
+@main.group()
+def gazetteer() -> None:
+    """Add places to the gazetteer: full GeoNames dumps, or your own CSV or GeoJSON gazetteer.
+
+    The gazetteer written is the one every command uses: --gazetteer PATH, else the file named by
+    CONFLICTWIRE_GAZETTEER, else the default file in the user cache directory.
+    """
+
+
+_gazetteer_option = click.option(
+    "--gazetteer", "gaz_path", envvar="CONFLICTWIRE_GAZETTEER", type=click.Path(dir_okay=False), default=None,
+    help="Gazetteer file to write (env CONFLICTWIRE_GAZETTEER) [default: the file in the user cache dir].")
+_country_option = click.option("--country", "countries", multiple=True, metavar="CC",
+                               help="Only places in this ISO country code (repeatable).")
+
+
+def _gazetteer_target(gaz_path: str | None) -> tuple[Any, bool]:
+    """The gazetteer file to write and whether it is the default cache file."""
+    from pathlib import Path
+
+    from conflictwire.geo.gazetteer import default_path
+
+    return (Path(gaz_path), False) if gaz_path else (default_path(), True)
+
+
+def _report_loads(reports: list[Any], target: Any, is_default: bool, as_json: bool) -> None:
+    """Print what each file added, its problems on stderr, and exit 1 if any file had problems."""
+    bad = False
+    for r in reports:
+        for problem in r.problems:
+            bad = True
+            click.echo(f"error: {problem}", err=True)
+    if as_json:
+        click.echo(json.dumps({"gazetteer": str(target), "files": [r.to_dict() for r in reports]}, indent=2))
+    else:
+        for r in reports:
+            click.echo(f"{r.path} ({r.format}): {r.added} added, {r.replaced} replaced, {r.skipped} skipped, "
+                       f"{len(r.problems)} problems")
+        click.echo(f"Gazetteer {target}")
+    if is_default:
+        click.echo("note: this is the cache file built from the packaged data; a new conflictwire version "
+                   "rebuilds it without these places. Keep your own file with --gazetteer PATH and "
+                   "CONFLICTWIRE_GAZETTEER=PATH.", err=True)
+    sys.exit(EXIT_SOME_BAD if bad else EXIT_OK)
+
+
+@gazetteer.command("add")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--format", "fmt", type=click.Choice(["geonames", "csv", "geojson"]), default=None,
+              help="Format of every PATH [default: from the name: a folder or .txt is geonames, .csv, .geojson/.json].")
+@_gazetteer_option
+@_country_option
+@click.option("--replace", is_flag=True, help="Replace places already in the gazetteer with the same id.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def gazetteer_add(paths: tuple[str, ...], fmt: str | None, gaz_path: str | None, countries: tuple[str, ...],
+                  replace: bool, as_json: bool) -> None:
+    """Add the places of PATHS to the gazetteer (built from the packaged data first if it does not exist).
+
+    A GeoNames PATH is a folder of dumps (allCountries.txt, XX.txt or cities*.txt, with
+    alternateNamesV2.txt, admin1CodesASCII.txt, admin2Codes.txt beside it) or one such file. Places
+    whose id is already there are kept unless --replace. Bad rows are named on stderr (exit status 1).
+    """
+    from conflictwire.geo.errors import GeoError
+    from conflictwire.geo.gazetteer import ensure_built
+    from conflictwire.geo.loaders import add_files
+
+    target, is_default = _gazetteer_target(gaz_path)
+    try:
+        ensure_built(target)
+        reports = add_files(target, [(p, fmt) for p in paths], countries=countries or None, replace=replace)
+    except GeoError as exc:
+        raise _Failed(str(exc)) from exc
+    _report_loads(reports, target, is_default, as_json)
+
+
+@gazetteer.command("build")
+@_gazetteer_option
+@click.option("--geonames", "geonames", multiple=True, type=click.Path(exists=True),
+              help="Folder (or main file) of GeoNames dumps to add (repeatable).")
+@click.option("--extra", "extra", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="A CSV or GeoJSON gazetteer of your own to add (repeatable).")
+@_country_option
+@click.option("--empty", is_flag=True, help="Start from no places instead of the packaged data.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def gazetteer_build(gaz_path: str | None, geonames: tuple[str, ...], extra: tuple[str, ...],
+                    countries: tuple[str, ...], empty: bool, as_json: bool) -> None:
+    """Build the gazetteer anew from the packaged data (or --empty), then add --geonames and --extra files.
+
+    The old file is replaced only when the new one is complete.
+    """
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from conflictwire.geo.build import build_gazetteer
+    from conflictwire.geo.errors import GeoError
+    from conflictwire.geo.loaders import add_files, create_empty_store
+
+    target, is_default = _gazetteer_target(gaz_path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=".gazetteer-", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        if empty:
+            create_empty_store(tmp)
+        else:
+            tmp.unlink()
+            build_gazetteer(tmp)
+        sources = [(p, "geonames") for p in geonames] + [(p, None) for p in extra]
+        reports = add_files(tmp, sources, countries=countries or None)
+        os.replace(tmp, target)
+    except (GeoError, OSError) as exc:
+        raise _Failed(f"cannot build the gazetteer at {target}: {exc}") from exc
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    _report_loads(reports, target, is_default, as_json)
+
+
 @main.command()
 @db_option
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "geojson", "acled-csv", "parquet"]), default="jsonl",
