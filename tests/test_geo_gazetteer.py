@@ -97,7 +97,20 @@ def test_regions_seas_and_rivers_resolve(resolver, mention, lat, lon, code) -> N
     loc = resolver.resolve(mention)
     assert loc is not None, mention
     assert loc.feature_code == code and _near(loc, lat, lon, 1)
-    assert loc.precision == PRECISION_NEAR  # an area: never an exact point
+    # an area is never an exact point; one spanning several countries is continent-scale (precision 3)
+    assert loc.precision == (PRECISION_REGION if loc.country_code is None and code in ("RGN", "SEA")
+                             else PRECISION_NEAR), mention
+
+
+@pytest.mark.parametrize(("mention", "precision"), [
+    ("West Africa", PRECISION_REGION), ("the Middle East", PRECISION_REGION), ("the Himalayas", PRECISION_REGION),
+    ("the Mediterranean", PRECISION_REGION), ("Darfur", PRECISION_NEAR), ("Euphrates", PRECISION_NEAR),
+    ("Strait of Hormuz", PRECISION_NEAR), ("Lake Chad", PRECISION_NEAR), ("Sinai", PRECISION_NEAR),
+    ("Mindanao", PRECISION_NEAR),
+])
+def test_water_and_landforms_are_areas_not_points(resolver, mention, precision) -> None:
+    loc = resolver.resolve(mention)
+    assert loc is not None and loc.precision == precision, (mention, loc)
 
 
 @pytest.mark.parametrize("mention", ["Syrian", "Syrians", "Iraqi", "Ukrainian", "Afghan", "Sudanese"])
@@ -121,7 +134,9 @@ def test_data_files_are_well_formed() -> None:
     raw = data.joinpath("geo_regions.csv").read_text("utf-8")
     rows = read_regions(raw)
     assert len(rows) >= 100 and len({r.id for r in rows}) == len(rows)
-    assert all(r.feature_class == "L" and r.population > 0 for r in rows)
+    assert all(r.population > 0 for r in rows)
+    classes = {r.feature_code: r.feature_class for r in rows}
+    assert (classes["SEA"], classes["STM"], classes["MTS"], classes["ISL"], classes["RGN"]) == ("H", "H", "T", "T", "L")
     countries, admins = read_aliases(data.joinpath("geo_aliases.csv").read_text("utf-8"))
     assert "U.S." in countries["US"] and ("CA", "british columbia") in admins
     points = list(csv.DictReader(data.joinpath("country_points.csv").read_text("utf-8").splitlines()))

@@ -36,3 +36,19 @@ def test_a_wish_in_a_subordinate_clause_does_not_make_the_sentence_hypothetical(
     reports = extractor.extract(text, published=PUB)
     assert [r.event_type for r in reports] == ["Protests"]
     assert reports[0].modality == "asserted"
+
+
+@pytest.mark.parametrize("text, sub", [
+    ("Militants attacked a police station in Kidal on Monday.", "Armed clash"),
+    ("Gunmen attacked a village near Bokkos on Sunday night.", "Attack"),
+])
+def test_an_armed_actor_attacking_people_or_places_is_an_event(extractor, text, sub):
+    assert _subs(extractor, text) == [sub]
+
+
+@pytest.mark.parametrize("text", [
+    "The striker attacked the goal twice in the first half.",
+    "Police attacked the proposal in a statement on Monday.",
+])
+def test_attacks_on_goals_and_proposals_are_no_events(extractor, text):
+    assert _subs(extractor, text) == []

@@ -24,10 +24,10 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from conflictwire.annotate.dictionaries import ActorDictionary, CountryTable
-from conflictwire.annotate.pipeline import OUTLET_LABEL, dateline_end
+from conflictwire.annotate.pipeline import ACTOR_LABEL, OUTLET_LABEL, dateline_end
 from conflictwire.extract import numbers
 from conflictwire.ingest.copies import credited_source
-from conflictwire.extract.actors import ActorFinder, ActorMention, assign_roles, is_victim, with_article
+from conflictwire.extract.actors import _GENERIC, ActorFinder, ActorMention, assign_roles, generic_key, is_victim, with_article
 from conflictwire.extract.deaths import find_deaths
 from conflictwire.extract.roles import Candidate, RoleRanker, default_ranker, features as role_features
 from conflictwire.extract.cues import CueHit, CueLexicon
@@ -302,6 +302,10 @@ class Extractor:
             for sub in ("Attack", "Armed clash"):
                 if sub in scores:
                     scores[sub] += 0.5
+        for sub, (w, h) in list(best_hit.items()):
+            if event_type_of(sub) in _VIOLENT_TYPES and _armed_agent_acts(h.head(sent)):
+                # "Fighters attacked an army post": an armed actor did it to someone, in the past
+                scores[sub] += 0.4
         return scores, best_hit, hits
 
     def _mention(self, sent: Span, paras: list[int], ctx: ArticleContext) -> Mention | None:
@@ -329,7 +333,7 @@ class Extractor:
         else:
             # the typer's type has no cue here: the sentence's main verb stands as the trigger, not a
             # cue of another type in a subordinate clause ("demanding that the government send reinforcements")
-            trigger = sent.root
+            trigger = _main_event_verb(sent)
         return Mention(sub, score, trigger, sent, paras[sent.start], modality(trigger, sent), hits, probability=prob)
 
     def _typer_only_mention(self, sent: Span, paras: list[int], ctx: ArticleContext) -> Mention | None:
@@ -343,7 +347,7 @@ class Extractor:
         guess = self.typer.guess(sent.text, {}, vec)
         if guess.probability < TYPER_ALONE or guess.none_probability > 0.1:
             return None
-        trigger = sent.root
+        trigger = _main_event_verb(sent)
         return Mention(guess.sub_event_type, MENTION_THRESHOLD, trigger, sent, paras[sent.start],
                        modality(trigger, sent), [], probability=guess.probability)
 
@@ -690,21 +694,15 @@ class Extractor:
 
     def _article_context(self, doc: Doc, title: str | None, published: dt.date | None, outlet: str | None) -> ArticleContext:
         """Places of the whole article resolved once, with a country prior from the article itself."""
+        from conflictwire.geo.geoparse import resolve_spans
+
         spans = self._place_spans(doc)
-        names = [(sp, self._mention_text(doc, sp)) for sp in spans]
-        counts: Counter[str] = Counter()
-        first_pass: dict[tuple[int, int], Location] = {}
-        for sp, name in names:
-            loc = self.resolver.resolve(name, None)
-            if loc and loc.country_code:
-                first_pass[(sp.start_char, sp.end_char)] = loc
-                counts[loc.country_code] += 1
-        gctx = _geo_context(counts)
-        places: dict[tuple[int, int], Location] = {}
-        for sp, name in names:
-            loc = self.resolver.resolve(name, gctx) if gctx is not None else first_pass.get((sp.start_char, sp.end_char))
-            if loc and loc.lat is not None:
-                places[(sp.start_char, sp.end_char)] = loc
+        bounds = [(sp.start_char, sp.end_char) for sp in spans]
+        # geoparse's resolution: two-pass country vote, "X, Y" / "X in Y" containment, previous place as anchor
+        resolved = resolve_spans(_doc_text(doc), bounds, [self._mention_text(doc, sp) for sp in spans], self.resolver)
+        places = {b: loc for b, (loc, _) in zip(bounds, resolved, strict=True)
+                  if loc is not None and loc.lat is not None}
+        gctx = _geo_context(Counter(loc.country_code for loc in places.values() if loc.country_code))
         dateline = dateline_end(_doc_text(doc))
         main = None
         text = _doc_text(doc)
@@ -1004,6 +1002,45 @@ def _statement_time(doc: Doc, char: int) -> bool:
         if tok.pos_ == "VERB":
             return False
     return False
+
+
+#: What an armed attack hits, besides actors and named places.
+_TARGET_NOUNS = _ARMED_TARGETS | _CIVILIAN_WORDS | {
+    "village", "town", "city", "post", "outpost", "base", "station", "convoy", "market", "camp", "position", "school",
+    "church", "mosque", "hospital", "vehicle", "bus", "patrol", "district", "neighbourhood", "neighborhood", "farm",
+    "house", "home", "barracks", "headquarters", "office", "compound", "prison", "truck", "settlement", "area"}
+#: Generic nouns that name armed actors (not officials who speak or sign).
+_ARMED_GENERIC = {k for k, (_, kind) in _GENERIC.items() if kind == "unidentified"} | {
+    "army", "military", "troops", "soldier", "force", "forces", "police", "policeman", "gendarme", "marine",
+    "militia", "militiaman", "serviceman", "guard"}
+
+
+def _armed_agent_acts(verb: Token) -> bool:
+    """Whether a past-tense active verb has an armed actor as subject and something it acts upon."""
+    if verb.pos_ != "VERB" or verb.tag_ not in ("VBD", "VBN") or any(c.dep_ in ("auxpass", "nsubjpass") for c in verb.children):
+        return False
+    subj = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+    if subj is None or not (subj.ent_type_ == ACTOR_LABEL or generic_key(subj) in _ARMED_GENERIC):
+        return False
+    objs = [c for c in verb.children if c.dep_ == "dobj"]
+    objs += [g for c in verb.children if c.dep_ == "prep" and c.lower_ in ("on", "at", "in") for g in c.children if g.dep_ == "pobj"]
+    # what was hit is people, forces or a place ("an army post", "villagers"), not "the proposal"
+    return any(o.ent_type_ in ("GPE", "LOC", "FAC", "NORP", ACTOR_LABEL) or generic_key(o) is not None
+               or o.lemma_.lower() in _TARGET_NOUNS for o in objs)
+
+
+_SPEECH_VERBS = {"say", "tell", "report", "add", "state", "announce", "confirm", "claim", "allege", "accuse", "write",
+                 "post", "note", "explain", "insist", "deny"}
+
+
+def _main_event_verb(sent: Span) -> Token:
+    """The verb that tells the event: the root, or what the root reports ("X happened, police said")."""
+    root = sent.root
+    if root.lemma_.lower() in _SPEECH_VERBS:
+        told = [c for c in root.children if c.dep_ in ("ccomp", "xcomp", "parataxis") and c.pos_ in ("VERB", "AUX")]
+        if told:
+            return told[0]
+    return root
 
 
 def _is_headline(sent: Span) -> bool:

@@ -26,7 +26,7 @@ from conflictwire.geo.errors import AdditionsError, GazetteerBuildError
 from conflictwire.geo.normalize import name_keys, normalize
 
 #: Bump when the schema or the build rules change: cached files of another version are rebuilt.
-BUILD_VERSION = 5
+BUILD_VERSION = 6
 
 #: Name kinds stored with every index key; lower is a better match.
 KIND_PRIMARY, KIND_ALTERNATE, KIND_VARIANT = 0, 1, 2
@@ -413,6 +413,19 @@ def _addition(line: int, row: dict[str, str], countries: dict[str, dict[str, Any
     return entry
 
 
+#: GeoNames feature codes of water bodies (class H) and landforms (class T) used by geo_regions.csv;
+#: any other code there is an area (class L).
+_WATER_CODES = frozenset({"SEA", "OCN", "GULF", "BAY", "STRT", "CNL", "LK", "LKS", "STM", "STMS", "RSV", "LGN",
+                          "SD", "CHN", "DLTA"})
+_LANDFORM_CODES = frozenset({"MTS", "MT", "PEN", "ISL", "ISLS", "DSRT", "PLN", "PLAT", "VAL", "HLLS", "PASS",
+                             "CAPE"})
+
+
+def region_class(code: str) -> str:
+    """GeoNames feature class of a geo_regions.csv feature code: H water, T landform, else L area."""
+    return "H" if code in _WATER_CODES else "T" if code in _LANDFORM_CODES else "L"
+
+
 def read_regions(raw: str) -> list[_Entry]:
     """Entries of data/geo_regions.csv: multi-country regions, seas, rivers, islands, ranges."""
     reader = csv.DictReader(raw.splitlines())
@@ -433,9 +446,7 @@ def read_regions(raw: str) -> list[_Entry]:
         out.append(_Entry(
             id=f"rg:{row['id'].strip()}", geonameid=None, name=row["name"].strip(), lat=lat, lon=lon,
             country_code=row["country_code"].strip().upper() or None, country=None, admin1=None, admin2=None,
-            # Class "L" (area) for every row, seas and ranges too: resolve.base_precision gives areas
-            # ACLED precision 2, where GeoNames' H/T classes would read as an exact point (precision 1).
-            feature_class="L", feature_code=code, population=population, source=row["source"].strip() or "conflictwire",
+            feature_class=region_class(code), feature_code=code, population=population, source=row["source"].strip() or "conflictwire",
             names=names,
         ))
     return out

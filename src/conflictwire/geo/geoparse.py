@@ -12,7 +12,7 @@ import re
 from typing import Any, Protocol
 
 from conflictwire.geo.normalize import normalize
-from conflictwire.geo.resolve import GeoContext, PlaceResolver, context_from_mentions
+from conflictwire.geo.resolve import GeoContext, PlaceResolver, Want, context_from_mentions
 from conflictwire.model import Location
 
 #: spaCy entity labels that name places.
@@ -55,20 +55,92 @@ def geoparse(text: str, spans: list[tuple[int, int]] | None, resolver: PlaceReso
             raise ValueError("geoparse without spans needs a spaCy pipeline to find mentions")
         spans = find_mentions(text, resolver, nlp)
     mentions = [text[s:e] if 0 <= s < e <= len(text) else "" for s, e in spans]
-    context = context_from_mentions([m for m in mentions if m], resolver)
     out: list[dict[str, Any] | None] = []
-    for i, ((start, end), mention) in enumerate(zip(spans, mentions, strict=True)):
+    for (start, end), mention, (loc, why) in zip(spans, mentions, resolve_spans(text, spans, mentions, resolver),
+                                                 strict=True):
         if not mention:
             out.append(_unresolved(start, end, "", f"span {start}-{end} is outside the text"))
+        elif loc is None or loc.lat is None or loc.lon is None:
+            out.append(_unresolved(start, end, mention, why))
+        else:
+            out.append(_place(start, end, mention, loc))
+    return out
+
+
+def resolve_spans(text: str, spans: list[tuple[int, int]], mentions: list[str],
+                  resolver: PlaceResolver) -> list[tuple[Location | None, str]]:
+    """(Location or None, why) for each span of a text, in order: the article-level two-pass country vote,
+    the containment the text states ("X, Y", "X in Y") and the previous resolved place as anchor.
+
+    ``mentions`` are the words to resolve for each span (usually ``text[start:end]``; a caller may widen
+    one, "the province of Idlib"); an empty mention is left unresolved. Spans must be in text order.
+    """
+    context = context_from_mentions([m for m in mentions if m], resolver)
+    wants: list[Want | None] = [None] * len(spans)
+    out = _resolve_pass(text, spans, mentions, resolver, context, wants)
+    for _ in range(3):  # a list turns to admin1s item by item ("Ohio, Oregon and Washington")
+        new = _wants(text, spans, [loc for loc, _ in out])
+        if new == wants:
+            break
+        wants = new
+        out = _resolve_pass(text, spans, mentions, resolver, context, wants)
+    return out
+
+
+def _resolve_pass(text: str, spans: list[tuple[int, int]], mentions: list[str], resolver: PlaceResolver,
+                  context: GeoContext, wants: list[Want | None]) -> list[tuple[Location | None, str]]:
+    """One left-to-right pass: each span with its container, the kind the text asks for, and the anchor."""
+    out: list[tuple[Location | None, str]] = []
+    for i, mention in enumerate(mentions):
+        if not mention:
+            out.append((None, "empty mention"))
             continue
         container = _container(text, i, spans, mentions, resolver, context)
-        ctx = GeoContext(context.country_counts, context.admin1_hint, context.anchor, container)
+        ctx = GeoContext(context.country_counts, context.admin1_hint, context.anchor, container, wants[i])
         loc, why = resolver.resolve_with_reason(mention, ctx)
-        if loc is None or loc.lat is None or loc.lon is None:
-            out.append(_unresolved(start, end, mention, why))
+        out.append((loc, why))
+        if loc is not None and loc.lat is not None and loc.lon is not None:
+            context = GeoContext(context.country_counts, context.admin1_hint, (loc.lat, loc.lon))
+    return out
+
+
+#: Words next to a name that say it is a first-level region: "the state of X", "upstate X", "X state".
+_ADMIN1_BEFORE = re.compile(r"(?:\b(?:state|province|governorate|oblast|prefecture)\s+of\s+(?:the\s+)?|"
+                            r"\bupstate\s+)$", re.IGNORECASE)
+_ADMIN1_AFTER = re.compile(r"^\s+(?:state|province|governorate|oblast|prefecture)\b", re.IGNORECASE)
+_PLACE_AFTER = re.compile(r"^\s+(?:city|town|village)\b", re.IGNORECASE)
+#: What stands between two items of a list: "X, Y", "X and Y", "X, and Y", "X or Y".
+_LIST_SEPARATOR = re.compile(r"^\s*(?:,\s*(?:(?:and|or)\s+)?|\s+(?:and|or)\s+)$", re.IGNORECASE)
+
+
+def _wants(text: str, spans: list[tuple[int, int]], locs: list[Location | None]) -> list[Want | None]:
+    """Per span, "admin1" when the text says it is a first-level region, else None: a head word next to it
+    ("the state of X", "X province", "upstate X"); a list whose neighbouring item resolved to an admin1
+    ("Ohio, Oregon and Washington": at least half of the list's other items); or the Y of "X, Y" when X is a town and Y ends the list
+    ("Buffalo, New York")."""
+    def is_admin1(j: int) -> bool:
+        loc = locs[j] if 0 <= j < len(locs) else None
+        return loc is not None and loc.feature_code == "ADM1"
+
+    def listed(a: int, b: int) -> bool:
+        return 0 <= a < b < len(spans) and bool(_LIST_SEPARATOR.match(text[spans[a][1]:spans[b][0]]))
+
+    run = list(range(len(spans)))  # run[i]: the first item of the list span i belongs to
+    for i in range(1, len(spans)):
+        if listed(i - 1, i):
+            run[i] = run[i - 1]
+    out: list[Want | None] = []
+    for i, (start, end) in enumerate(spans):
+        others = [j for j in range(len(spans)) if run[j] == run[i] and j != i]
+        cue = _ADMIN1_BEFORE.search(text[max(0, start - 40):start]) or _ADMIN1_AFTER.match(text[end:end + 20])
+        in_list = bool(others) and sum(map(is_admin1, others)) * 2 >= len(others)
+        if _PLACE_AFTER.match(text[end:end + 20]):
+            out.append(None)  # "Aleppo city and Idlib province": the text says it is the town
             continue
-        out.append(_place(start, end, mention, loc))
-        context = GeoContext(context.country_counts, context.admin1_hint, (loc.lat, loc.lon))
+        prev = locs[i - 1] if i > 0 else None
+        after_town = (i > 0 and prev is not None and prev.feature_code is not None and prev.feature_code.startswith("PPL")
+                      and text[spans[i - 1][1]:start].strip() == "," and not listed(i, i + 1))
+        out.append("admin1" if cue or in_list or after_town else None)
     return out
 
 

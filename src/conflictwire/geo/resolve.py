@@ -33,11 +33,15 @@ W_CONTAINER_COUNTRY = 1.5
 W_CONTAINER_ADMIN1 = 1.0
 #: Curated additions carry no population; this stands in for it (about a 10k-people town).
 W_ADDITION = 0.6
-W_FEATURE = {"P": 0.3, "A": 0.0, "L": 0.0, "S": -0.1}
+W_FEATURE = {"P": 0.3, "A": 0.0, "L": 0.0, "H": 0.0, "T": 0.0, "S": -0.1}
 W_COUNTRY_ENTRY = 0.6  # a country or continent under its own name means the country
 W_WANT = 1.5
 W_WANT_OTHER_ADMIN = 0.8
 W_REGION_OF_CITY = -0.5  # "Idlib" is the city when the region is named after it
+#: A small place matched under an alternate name that is an admin1's or country's own name ("Minnesota"
+#: listed for the town of Minneota): the region is meant, unless the place is a major city of that size.
+W_ALIAS_OF_REGION = -1.0
+ALIAS_CITY_SHARE = 0.1
 
 _ADMIN1_WORDS = ("province", "governorate", "region", "state", "oblast", "prefecture", "department", "wilaya",
                  "emirate", "territory")
@@ -76,6 +80,9 @@ class GeoContext:
     anchor: tuple[float, float] | None = None  # (lat, lon) of the previous resolved place in the article
     #: (country code, admin1 or None) of the place the text says this one lies in ("X, Y", "X in Y province").
     container: tuple[str, str | None] | None = None
+    #: What the surrounding text says the mention is ("the state of X", a list of provinces, the "Y" of
+    #: "X, Y"); applied only when the mention has an entry of that kind under its own or alternate name.
+    want: Want | None = None
 
 
 @dataclass(frozen=True)
@@ -133,6 +140,13 @@ def parse_mention(text: str) -> Parsed:
     return Parsed(core=_POSSESSIVE.sub("", core).strip(), want=want, part=part, near=near)
 
 
+def _is_kind(m: NameMatch, want: Want) -> bool:
+    """True when a match is an entry of the kind asked for."""
+    if want == "place":
+        return m.entry.feature_class == "P"
+    return m.entry.feature_code == ("ADM1" if want == "admin1" else "ADM2")
+
+
 def _want_of(head: str) -> Want | None:
     """What kind of entry a head word asks for."""
     if head in _ADMIN1_WORDS:
@@ -151,11 +165,22 @@ def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(h)))
 
 
+#: GeoNames classes of extended features: A admin region, L area, H water (sea, river, lake), T landform
+#: (range, island, peninsula, desert). None is a point; a point inside one stands in for the event.
+_AREA_CLASSES = frozenset("ALHT")
+#: Codes of areas that, spanning several countries, are continent-scale ("West Africa", "the Middle
+#: East", "the Mediterranean", "the Himalayas"): only the region is known, as with a province.
+_LARGE_AREA_CODES = frozenset({"RGN", "SEA", "OCN", "MTS", "DSRT", "PEN", "ISL"})
+
+
 def base_precision(entry: GazEntry) -> int:
-    """ACLED precision of an entry standing for itself: 1 place, 2 district/area, 3 province/country."""
+    """ACLED precision of an entry standing for itself: 1 the place itself, 2 a district or an area (water,
+    landform, region within a country), 3 a province, country, continent or multi-country region."""
     if entry.feature_code in _REGION_CODES:
         return PRECISION_REGION
-    if entry.feature_class == "A" or entry.feature_class == "L":
+    if entry.feature_class in _AREA_CLASSES:
+        if not entry.country_code and entry.feature_code in _LARGE_AREA_CODES:
+            return PRECISION_REGION
         return PRECISION_NEAR
     return PRECISION_EXACT
 
@@ -239,8 +264,15 @@ class PlaceResolver:
         # A mention that is a country's own name keeps it against the article's prior, unless the prior
         # points at a region of that name ("Georgia" in an American story): no town outvotes a country.
         names_country = not parsed.changed and any(m.entry.feature_code == "PCLI" and m.kind < 2 for m in matches)
+        if ctx.want and not parsed.want and any(_is_kind(m, ctx.want) and m.kind < 2 for m in matches):
+            parsed = Parsed(parsed.core, ctx.want, parsed.part, parsed.near)
         cands = [Candidate(self._score(m, parsed, ctx, places, total if not names_country or
                                        m.entry.feature_class == "A" else 0, top), m) for m in matches]
+        region_pop = max((m.entry.population for m in matches if m.kind == 0 and m.entry.feature_code in
+                          ("ADM1", "PCLI")), default=0)
+        if region_pop:
+            cands = [Candidate(c.score + W_ALIAS_OF_REGION, c.match) if c.match.kind > 0 and c.entry.feature_class
+                     == "P" and c.entry.population < ALIAS_CITY_SHARE * region_pop else c for c in cands]
         cands.sort(key=lambda c: (-c.score, -c.entry.population, c.entry.id))
         return cands
 
