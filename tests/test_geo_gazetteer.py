@@ -149,3 +149,14 @@ def test_bad_region_row_is_rejected() -> None:
         read_regions(header + "\nx,X,,95,0,,RGN,,t,\n")
     with pytest.raises(AdditionsError):
         read_regions("id,name\nx,X\n")
+
+
+@pytest.mark.parametrize(("mention", "name", "cc"), [
+    ("Burma", "Myanmar", "MM"),        # a country's alternate name outranks any town of that name
+    ("Pacific", "Pacific Ocean", None),  # an ocean's short name outranks Pacific, Missouri
+    ("Atlantic", "Atlantic Ocean", None),
+    ("Gaza Strip", "Gaza Strip", "PS"),  # an area under its own name keeps it against a country's alias
+])
+def test_alternate_names_of_countries_and_oceans_outrank_towns(resolver, mention, name, cc) -> None:
+    loc = resolver.resolve(mention)
+    assert loc is not None and loc.name == name and loc.country_code == cc

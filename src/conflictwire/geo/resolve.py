@@ -34,7 +34,7 @@ W_CONTAINER_ADMIN1 = 1.0
 #: Curated additions carry no population; this stands in for it (about a 10k-people town).
 W_ADDITION = 0.6
 W_FEATURE = {"P": 0.3, "A": 0.0, "L": 0.0, "H": 0.0, "T": 0.0, "S": -0.1}
-W_COUNTRY_ENTRY = 0.6  # a country or continent under its own name means the country
+W_COUNTRY_ENTRY = 0.6  # a country, continent or ocean under its own or alternate name means it
 W_WANT = 1.5
 W_WANT_OTHER_ADMIN = 0.8
 W_REGION_OF_CITY = -0.5  # "Idlib" is the city when the region is named after it
@@ -268,6 +268,11 @@ class PlaceResolver:
             parsed = Parsed(parsed.core, ctx.want, parsed.part, parsed.near)
         cands = [Candidate(self._score(m, parsed, ctx, places, total if not names_country or
                                        m.entry.feature_class == "A" else 0, top), m) for m in matches]
+        if not parsed.changed and not any(m.kind == 0 and m.entry.feature_class in "ALHT" for m in matches):
+            # a country, continent or ocean under an alternate name ("Burma", "Macedonia", "the Pacific")
+            # outranks a town of that name, unless an area carries the name as its own ("Gaza Strip")
+            cands = [Candidate(c.score + W_COUNTRY_ENTRY, c.match) if c.match.kind == 1 and c.entry.feature_code
+                     in ("PCLI", "CONT", "OCN") else c for c in cands]
         region_pop = max((m.entry.population for m in matches if m.kind == 0 and m.entry.feature_code in
                           ("ADM1", "PCLI")), default=0)
         if region_pop:
@@ -283,7 +288,7 @@ class PlaceResolver:
         s = W_KIND[m.kind] + (W_BARE if m.bare else 0.0)
         s += W_LOGPOP * math.log10(1 + e.population) + (W_ADDITION if e.is_addition else 0.0)
         s += W_FEATURE.get(e.feature_class, 0.0)
-        if e.feature_code in ("PCLI", "CONT") and m.kind == 0 and not parsed.changed:
+        if e.feature_code in ("PCLI", "CONT", "OCN") and m.kind == 0 and not parsed.changed:
             s += W_COUNTRY_ENTRY
         s += self._want_score(e, parsed.want)
         if e.feature_code == "ADM1" and parsed.want is None and (e.country_code, e.admin1) in {p[:2] for p in places}:
