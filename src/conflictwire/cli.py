@@ -415,6 +415,42 @@ def evaluate(gold: str, split: str, as_json: bool, errors_out: str | None, no_ty
                 fp.write(json.dumps(r, ensure_ascii=False) + "\n")
 
 
+@main.command("eval-events")
+@click.option("--corpus", type=click.Path(exists=True, file_okay=False), default="examples/corpus", show_default=True,
+              help="Folder with articles/ and gold.json (format in its gold.json 'about').")
+@click.option("--db", "db", default=None, help="Store to ingest into (default: a temporary SQLite file).")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.option("--fast", is_flag=True, help="Extract with the fast typer.")
+def eval_events(corpus: str, db: str | None, as_json: bool, fast: bool) -> None:
+    """Ingest a gold corpus and score events: B-cubed of article-to-event assignment, grades right."""
+    import tempfile
+    from pathlib import Path
+
+    from conflictwire.events.scoring import article_ref, format_events, score_events
+    from conflictwire.extract import Extractor
+    from conflictwire.ingest import read_inputs
+    from conflictwire.pipeline import Pipeline
+
+    gold_file = Path(corpus) / "gold.json"
+    try:
+        gold = json.loads(gold_file.read_text(encoding="utf-8"))["events"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise _Failed(f"{gold_file}: {exc}") from exc
+    with tempfile.TemporaryDirectory() as tmp:
+        store = _open_store(db or str(Path(tmp) / "eval.db"))
+        try:
+            summary = Pipeline(store, Extractor.default(fast=fast)).ingest(read_inputs([str(Path(corpus) / "articles")]))
+            for err in summary.errors:
+                click.echo(f"error: {err}", err=True)
+            events = list(store.iter_events())
+            ids = {r.article_id for e in events for r in e.reports}
+            refs = {i: article_ref(a.source or "") for i, a in store.get_articles(ids).items()}
+            scores = score_events(events, refs, gold)
+        finally:
+            store.close()
+    click.echo(json.dumps(scores.to_dict(), indent=2) if as_json else format_events(scores))
+
+
 @main.command()
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True)
