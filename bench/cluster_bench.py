@@ -1,8 +1,9 @@
 """Clustering cost as the number of reports grows (a script, not a test).
 
-    python bench/cluster_bench.py [--sizes 10000,100000,1000000] [--undated 0.05]
+    python bench/cluster_bench.py [--sizes 10000,100000,1000000] [--per-day 3000] [--undated 0.05]
 
-Synthetic reports shaped like a year of conflict news: incidents at 40 hot spots (points spread over
+Synthetic reports shaped like conflict news (by default 3,000 reports a day, so the span grows with
+the size; ``--per-day 0`` puts every size in one year, so density grows too): incidents at 40 hot spots (points spread over
 ~150 km around real conflict areas), one to eight reports each from different articles (most one or
 two), dates at day precision with some one-day disagreement, a share at week or month precision and
 a share undated, places jittered by up to 15 km with precisions 1-3, types from all families, and
@@ -44,8 +45,8 @@ ACTORS = [Actor("", n, k) for n, k in [("Military Forces of Syria", "state"), ("
 PRECISION_OF_DATE = (["day"] * 85) + (["week"] * 8) + (["month"] * 7)
 
 
-def synthetic_reports(n: int, undated: float, seed: int = 7) -> list[StoredReport]:
-    """``n`` reports of incidents over one year, shuffled."""
+def synthetic_reports(n: int, undated: float, days: int, seed: int = 7) -> list[StoredReport]:
+    """``n`` reports of incidents over ``days`` days, shuffled."""
     rng = random.Random(seed)
     start = dt.date(2025, 1, 1)
     out: list[StoredReport] = []
@@ -54,7 +55,7 @@ def synthetic_reports(n: int, undated: float, seed: int = 7) -> list[StoredRepor
         hub = rng.choice(HOTSPOTS)
         lat = hub[0] + rng.gauss(0, 0.7)
         lon = hub[1] + rng.gauss(0, 0.7)
-        day = start + dt.timedelta(days=rng.randrange(365))
+        day = start + dt.timedelta(days=rng.randrange(days))
         etype, sub = rng.choice(TYPES)
         a1, a2 = rng.sample(ACTORS, 2)
         k = min(8, 1 + int(rng.expovariate(0.9)))
@@ -82,35 +83,49 @@ def synthetic_reports(n: int, undated: float, seed: int = 7) -> list[StoredRepor
 
 class MemoryStore:
     """Events in memory, blocked as the SQL store blocks them: by date window and bounding box, with
-    undated or unplaced events always candidates."""
+    undated or unplaced events always candidates. A grid of one-degree cells, each a date-sorted list,
+    stands in for the database's indexes."""
 
     def __init__(self) -> None:
         self.events: dict[str, Event] = {}
-        self.by_day: list[tuple[dt.date, str]] = []  # sorted (date, id)
+        self.cells: dict[tuple[int, int], list[tuple[dt.date, str]]] = {}
         self.floating: set[str] = set()  # undated or unplaced
         self.compared = 0
 
+    @staticmethod
+    def _cell(lat: float, lon: float) -> tuple[int, int]:
+        return (math.floor(lat), math.floor(lon))
+
     def _index(self, e: Event, add: bool) -> None:
         d = e.date.value if e.date and e.date.value else None
-        placed = e.location is not None and e.location.lat is not None
-        if d is None or not placed:
+        loc = e.location
+        if d is None or loc is None or loc.lat is None or loc.lon is None:
             (self.floating.add if add else self.floating.discard)(e.id)
             return
+        cell = self.cells.setdefault(self._cell(loc.lat, loc.lon), [])
         key = (dt.date.fromisoformat(d), e.id)
-        i = bisect_left(self.by_day, key)
+        i = bisect_left(cell, key)
         if add:
-            self.by_day.insert(i, key)
-        elif i < len(self.by_day) and self.by_day[i] == key:
-            self.by_day.pop(i)
+            cell.insert(i, key)
+        elif i < len(cell) and cell[i] == key:
+            cell.pop(i)
 
     def candidate_events(self, date_from, date_to, bbox):  # type: ignore[no-untyped-def]
-        lo = bisect_left(self.by_day, (date_from, "")) if date_from else 0
-        hi = bisect_right(self.by_day, (date_to, "\uffff")) if date_to else len(self.by_day)
         out = []
-        for _, eid in self.by_day[lo:hi]:
-            e = self.events[eid]
-            if bbox is None or (bbox[0] <= e.location.lon <= bbox[2] and bbox[1] <= e.location.lat <= bbox[3]):  # type: ignore[union-attr]
-                out.append(e)
+        if bbox is None:
+            cells = list(self.cells.values())
+        else:
+            lo_lat, hi_lat = math.floor(bbox[1]), math.floor(bbox[3])
+            lo_lon, hi_lon = math.floor(bbox[0]), math.floor(bbox[2])
+            cells = [self.cells[(a, b)] for a in range(lo_lat, hi_lat + 1) for b in range(lo_lon, hi_lon + 1)
+                     if (a, b) in self.cells]
+        for cell in cells:
+            lo = bisect_left(cell, (date_from, "")) if date_from else 0
+            hi = bisect_right(cell, (date_to, "\uffff")) if date_to else len(cell)
+            for _, eid in cell[lo:hi]:
+                e = self.events[eid]
+                if bbox is None or (bbox[0] <= e.location.lon <= bbox[2] and bbox[1] <= e.location.lat <= bbox[3]):  # type: ignore[union-attr]
+                    out.append(e)
         out += [self.events[i] for i in sorted(self.floating)]
         self.compared += len(out)
         return out
@@ -142,13 +157,16 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="10000,100000,1000000")
     ap.add_argument("--undated", type=float, default=0.0, help="share of undated reports (always candidates)")
+    ap.add_argument("--per-day", type=int, default=3000,
+                    help="reports per day: the span grows with the size (0: every size over one year)")
     args = ap.parse_args(argv)
-    print(f"{'store':<8} {'reports':>9} {'seconds':>9} {'reports/s':>10} {'events':>9} {'compared/report':>16}")
+    print(f"{'store':<8} {'reports':>9} {'days':>5} {'seconds':>9} {'reports/s':>10} {'events':>9} {'compared/report':>16}")
     for n in (int(x) for x in args.sizes.split(",")):
-        reports = synthetic_reports(n, args.undated)
+        days = max(1, n // args.per_day) if args.per_day else 365
+        reports = synthetic_reports(n, args.undated, days)
         mem = MemoryStore()
         secs, events = run(reports, mem)
-        print(f"{'memory':<8} {n:>9,} {secs:>9.1f} {n / secs:>10,.0f} {events:>9,} {mem.compared / n:>16.1f}", flush=True)
+        print(f"{'memory':<8} {n:>9,} {days:>5} {secs:>9.1f} {n / secs:>10,.0f} {events:>9,} {mem.compared / n:>16.1f}", flush=True)
     return 0
 
 
