@@ -26,7 +26,7 @@ from conflictwire.geo.errors import AdditionsError, GazetteerBuildError
 from conflictwire.geo.normalize import name_keys, normalize
 
 #: Bump when the schema or the build rules change: cached files of another version are rebuilt.
-BUILD_VERSION = 6
+BUILD_VERSION = 7
 
 #: Name kinds stored with every index key; lower is a better match.
 KIND_PRIMARY, KIND_ALTERNATE, KIND_VARIANT = 0, 1, 2
@@ -61,7 +61,9 @@ _JUNK = re.compile(r"https?:|www\.|\.(?:com|org|net)\b|^\d+$")
 
 #: Feature code -> class for the additions file (GeoNames classes).
 _CLASS_OF_CODE = {"ADM": "A", "PCL": "A", "PPL": "P", "RGN": "L", "ARE": "L", "CMP": "S", "HSP": "S",
-                  "AIRP": "S", "CSTL": "S", "MFG": "S", "BLDG": "S", "MKT": "S", "CONT": "L"}
+                  "AIRP": "S", "AIRB": "S", "CSTL": "S", "MFG": "S", "BLDG": "S", "MKT": "S", "CONT": "L",
+                  "PSTB": "S", "INSM": "S", "BDG": "S", "PRN": "S", "PRT": "S", "DAM": "S", "SQR": "S", "PSN": "S",
+                  "RD": "R", "ISL": "T"}
 
 #: Demonyms and other group adjectives that are never a place mention on their own.
 _EXTRA_DEMONYMS = (
