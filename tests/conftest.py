@@ -15,6 +15,7 @@ import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -136,18 +137,37 @@ def _libpq_url(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://", 1)
 
 
-@pytest.fixture
-def pg_url(pg_server: str) -> Iterator[str]:
-    """A PostgreSQL URL whose search_path is a fresh schema, dropped after the test."""
+@contextmanager
+def _pg_schema(pg_server: str) -> Iterator[str]:
+    """A PostgreSQL URL whose search_path is a fresh schema, dropped on exit."""
     schema = f"cwtest_{secrets.token_hex(6)}"
     base = _libpq_url(pg_server)
     with psycopg.connect(base, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
     sep = "&" if "?" in pg_server else "?"
-    # libpq's options parameter sets search_path for every connection the store opens.
-    yield f"{pg_server}{sep}options={quote(f'-csearch_path={schema}')}"
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+    try:
+        # libpq's options parameter sets search_path for every connection the store opens.
+        yield f"{pg_server}{sep}options={quote(f'-csearch_path={schema}')}"
+    finally:
+        with psycopg.connect(base, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+
+
+@pytest.fixture
+def pg_url(pg_server: str) -> Iterator[str]:
+    """A PostgreSQL URL whose search_path is a fresh schema, dropped after the test."""
+    with _pg_schema(pg_server) as url:
+        yield url
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def module_db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Like ``db_url``, but one database for all the tests of a module (for costly shared set-ups)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('module-db') / 'conflictwire.db'}"
+        return
+    with _pg_schema(request.getfixturevalue("pg_server")) as url:
+        yield url
 
 
 @pytest.fixture
