@@ -14,7 +14,7 @@ import re
 
 from spacy.tokens import Span, Token
 
-from conflictwire.extract.numbers import parse_amount, word_to_int, _AMOUNT
+from conflictwire.extract.numbers import _AMOUNT, parse_amount, word_to_int
 from conflictwire.model import Fatalities
 
 #: Verbs whose object (or passive subject) dies.

@@ -13,31 +13,52 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-
-import numpy as np
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+import numpy as np
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from conflictwire.annotate.dictionaries import ActorDictionary, CountryTable
 from conflictwire.annotate.pipeline import ACTOR_LABEL, OUTLET_LABEL, dateline_end
 from conflictwire.extract import numbers
-from conflictwire.ingest.copies import credited_source
-from conflictwire.extract.actors import _GENERIC, ActorFinder, ActorMention, assign_roles, generic_key, is_victim, with_article
-from conflictwire.extract.deaths import find_deaths
-from conflictwire.extract.roles import Candidate, RoleRanker, default_ranker, features as role_features
+from conflictwire.extract.actors import (
+    _GENERIC,
+    ActorFinder,
+    ActorMention,
+    assign_roles,
+    generic_key,
+    is_victim,
+    with_article,
+)
 from conflictwire.extract.cues import CueHit, CueLexicon
 from conflictwire.extract.dates import event_date
+from conflictwire.extract.deaths import find_deaths
 from conflictwire.extract.embed import SentenceEmbedder, get_embedder
+from conflictwire.extract.modality import (
+    HYPOTHETICAL,
+    claimant,
+    modality,
+    outlet_claimant,
+)
+from conflictwire.extract.roles import Candidate, RoleRanker, default_ranker
+from conflictwire.extract.roles import features as role_features
 from conflictwire.extract.typer import EventTyper, default_typer
 from conflictwire.geo import GeoContext, PlaceResolver, find_mentions, normalize
 from conflictwire.geo.resolve import haversine_km
-from conflictwire.extract.modality import HYPOTHETICAL, claimant, modality, outlet_claimant
-from conflictwire.model import Actor, Claimant, DateInfo, Fatalities, Location, Quantity, Report
+from conflictwire.ingest.copies import credited_source
+from conflictwire.model import (
+    Actor,
+    Claimant,
+    DateInfo,
+    Fatalities,
+    Location,
+    Quantity,
+    Report,
+)
 from conflictwire.model import Span as Evidence
 from conflictwire.taxonomy import event_type_of, family_of
 
