@@ -66,10 +66,6 @@ _KNOWN_FAILURES: dict[str, str] = {
         "the RSF's counter-accusation (army drone, nine dead) is split off as a separate Air/drone strike event "
         "dated 2025-01-13 (publication date), so the main event holds only reports blaming the RSF and is graded "
         "cross-partisan (saf-SD and rsf-SD outlets 'agree') instead of contested"),
-    "ukraine-kostiantynivka-glide-bomb": (
-        "the three days merge correctly, but the grade is cross-partisan instead of corroborated: a Ukrainian "
-        "official claimant gets the side 'government-RU' from the perpetrator actor; the reconciled toll stays at "
-        "the day-1 'at least five' (day 2's twelve and day 3's 'risen to 19' are not extracted; day 3 is typed IED)"),
     "ukraine-kharkiv-industrial-drone-strike": (
         "the morning drone strike (Industrialnyi district) and the evening glide bomb (Saltivskyi district) of the "
         "same day are merged into one Air/drone strike event with all three articles (fatalities 1-5), graded "
@@ -80,7 +76,7 @@ _KNOWN_FAILURES: dict[str, str] = {
         "2025-03-12 (publication date), which is the best match and has the wrong sub-event type"),
     "syria-ariha-shelling-2023-08-21": (
         "the shelling of Ariha on 21 August and again on 22 August (separate articles, dates resolved correctly per "
-        "report) are merged into one event dated 2023-08-21; graded cross-partisan from a spurious government-SY side"),
+        "report) are merged into one event dated 2023-08-21; graded cross-partisan because the local council official is given the government's side (the event's country), though the council is opposition-run"),
     "syria-ariha-shelling-2023-08-22": "merged with the previous day's shelling of Ariha (see syria-ariha-shelling-2023-08-21)",
     "ethiopia-finote-selam-drone-strike": (
         "the government's denial becomes its own event dated 2024-05-16 (the denial's publication date, not the "

@@ -9,10 +9,13 @@ quoting one ministry) count as that one claimant.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
-from conflictwire.annotate.dictionaries import OutletRegistry, name_key
+from conflictwire.annotate.dictionaries import CountryTable, OutletRegistry, name_key
+from conflictwire.data import cached_csv
 from conflictwire.ingest.copies import is_near_duplicate
 from conflictwire.model import StoredReport
 from conflictwire.taxonomy import family_of
@@ -84,8 +87,18 @@ def independent_sources(reports: Sequence[StoredReport], outlets: OutletRegistry
         for i in members:
             o = outlets.find(reports[i].outlet, reports[i].url)
             side = side or (o.side if o else None) or _claimant_side(reports[i])
-        sides.append(side)
+        sides.append(canonical_side(side))
     return SourceGroups(groups, labels, sides)
+
+
+@lru_cache(maxsize=1)
+def _side_aliases() -> dict[str, str]:
+    return {row["side"]: row["same_as"] for row in cached_csv("sides.csv")}
+
+
+def canonical_side(side: str | None) -> str | None:
+    """One name per side: a state's "government-UA" is the registry's "ukraine" (data/sides.csv)."""
+    return _side_aliases().get(side, side) if side else None
 
 
 def _claimant_key(r: StoredReport) -> str | None:
@@ -97,10 +110,25 @@ def _claimant_key(r: StoredReport) -> str | None:
 
 
 def _claimant_side(r: StoredReport) -> str | None:
-    """The side of a report's claimant when it is an actor of the event (a ministry, an army)."""
-    for a in (r.report.actor1, r.report.actor2):
-        if a and a.side and r.report.claimant and r.report.claimant.kind == "official":
-            return a.side
+    """The side of an official claimant: the government of the country its words name ("Russia's
+    defence ministry", "Ukrainian officials"), else of the country where the event happened (a
+    regional governor, the local police). Not the side of whoever the report says attacked."""
+    c = r.report.claimant
+    if c is None or c.kind != "official":
+        return None
+    cc = _country_named(c.text) or (r.report.location.country_code if r.report.location else None)
+    return f"government-{cc}" if cc else None
+
+
+def _country_named(text: str) -> str | None:
+    """The ISO code of the first country a phrase names by name or demonym."""
+    countries = CountryTable.default()
+    words = [w.removesuffix("'s").removesuffix("’s") for w in re.findall(r"[\w'’-]+", text)]
+    for i in range(len(words)):
+        for n in (3, 2, 1):
+            hit = countries.find(" ".join(words[i:i + n])) if i + n <= len(words) else None
+            if hit:
+                return hit.iso2
     return None
 
 

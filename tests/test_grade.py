@@ -1,0 +1,44 @@
+"""Grades: sides of sources for cross-partisan, on hand-made reports."""
+
+from __future__ import annotations
+
+from conflictwire.annotate.dictionaries import OutletRegistry
+from conflictwire.events.grade import canonical_side, grade, independent_sources
+from conflictwire.model import Actor, Claimant, DateInfo, Location, Report, StoredReport
+
+_RUSSIA = Actor("Russian drones", "Military Forces of Russia", "state", "government-RU")
+_PLACE = Location(text="Kharkiv", name="Kharkiv", lat=49.99, lon=36.23, country_code="UA", precision=1)
+
+
+def _stored(i: int, outlet: str, claimant: Claimant) -> StoredReport:
+    rep = Report(event_type="Explosions/Remote violence", sub_event_type="Air/drone strike", confidence=0.9,
+                 actor1=_RUSSIA, actor2=None, location=_PLACE, date=DateInfo("Monday", "2025-03-10", "day", None),
+                 fatalities=None, quantities=[], claimant=claimant, modality="reported", evidence=[], why_empty={})
+    return StoredReport(id=i, article_id=i, report=rep, article_external_id=None, outlet=outlet, url=None, published=None)
+
+
+def test_an_official_claimant_takes_the_side_of_its_own_country_not_of_the_attacker():
+    reports = [
+        _stored(1, "Kharkiv Evening Courier", Claimant("the regional governor", "the regional governor", "official")),
+        _stored(2, "Some Wire", Claimant("Ukrainian officials", "Ukrainian officials", "official")),
+    ]
+    sources = independent_sources(reports, OutletRegistry.default())
+    assert len(sources.groups) == 2
+    assert set(sources.sides) == {"ukraine"}
+    assert grade(reports, sources)[0] == "corroborated"
+
+
+def test_opposing_official_claimants_agreeing_are_cross_partisan():
+    reports = [
+        _stored(1, "Some Wire", Claimant("Ukrainian officials", "Ukrainian officials", "official")),
+        _stored(2, "Other Wire", Claimant("Russia's defence ministry", "Russia's defence ministry", "official")),
+    ]
+    sources = independent_sources(reports, OutletRegistry.default())
+    assert set(sources.sides) == {"ukraine", "russia"}
+    assert grade(reports, sources)[0] == "cross-partisan"
+
+
+def test_state_sides_and_registry_sides_are_one_name():
+    assert canonical_side("government-UA") == canonical_side("ukraine") == "ukraine"
+    assert canonical_side("opposition-SY") == "opposition-SY"
+    assert canonical_side(None) is None
