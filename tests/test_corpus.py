@@ -68,24 +68,20 @@ _KNOWN_FAILURES: dict[str, str] = {
         "cross-partisan (saf-SD and rsf-SD outlets 'agree') instead of contested"),
     "ukraine-kharkiv-industrial-drone-strike": (
         "the morning drone strike (Industrialnyi district) and the evening glide bomb (Saltivskyi district) of the "
-        "same day are merged into one Air/drone strike event with all three articles (fatalities 1-5), graded "
-        "cross-partisan from a spurious Russian side"),
+        "same day are merged into one Air/drone strike event with all three articles (fatalities 1-5)"),
     "ukraine-kharkiv-saltivka-glide-bomb": (
         "merged with the morning Industrialnyi drone strike (see that key); the roundup's Saltivka mention and the "
         "Courier report also form a stray 'Saltivka' event typed Shelling/artillery/missile attack and dated "
         "2025-03-12 (publication date), which is the best match and has the wrong sub-event type"),
     "syria-ariha-shelling-2023-08-21": (
         "the shelling of Ariha on 21 August and again on 22 August (separate articles, dates resolved correctly per "
-        "report) are merged into one event dated 2023-08-21; graded cross-partisan because the local council official is given the government's side (the event's country), though the council is opposition-run"),
+        "report) are merged into one event dated 2023-08-21; graded cross-partisan because the local council "
+        "official is given the government's side (the event's country), though the council is opposition-run"),
     "syria-ariha-shelling-2023-08-22": "merged with the previous day's shelling of Ariha (see syria-ariha-shelling-2023-08-21)",
     "ethiopia-finote-selam-drone-strike": (
         "the government's denial becomes its own event dated 2024-05-16 (the denial's publication date, not the "
         "Tuesday of the strike), so neither event has both articles: the strike stays single-source and the "
         "denial is not attached to it"),
-    "pakistan-miran-shah-operation": (
-        "five outlets relaying one ISPR statement count as 5 independent sources (corroborated) instead of one "
-        "claimant (single-source): the claimant's names ('Inter-Services Public Relations (ISPR)', \"military's media "
-        "wing\", 'the military', \"Pakistan's military\") are not normalised to one key, and kinds differ (named/official)"),
 }
 
 

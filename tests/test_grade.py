@@ -42,3 +42,21 @@ def test_state_sides_and_registry_sides_are_one_name():
     assert canonical_side("government-UA") == canonical_side("ukraine") == "ukraine"
     assert canonical_side("opposition-SY") == "opposition-SY"
     assert canonical_side(None) is None
+
+
+def test_outlets_relaying_one_armed_forces_statement_are_one_claimant():
+    place = Location(text="Miran Shah", name="Miran Shah", lat=33.0, lon=70.07, country_code="PK", precision=1)
+    names = ["Inter-Services Public Relations (ISPR)", "the military's media wing", "Pakistan's military"]
+    reports = []
+    for i, (name, outlet) in enumerate(zip(names, ["Paper A", "Paper B", "Paper C"]), start=1):
+        r = _stored(i, outlet, Claimant(name, name, "official" if i > 1 else "named"))
+        reports.append(StoredReport(**{**r.__dict__, "report": Report(**{**r.report.__dict__, "location": place})}))
+    sources = independent_sources(reports, OutletRegistry.default())
+    assert len(sources.groups) == 1
+    assert grade(reports, sources)[0] == "single-source"
+
+
+def test_different_officials_of_one_government_stay_apart():
+    reports = [_stored(1, "Paper A", Claimant("the city's mayor", "the city's mayor", "official")),
+               _stored(2, "Paper B", Claimant("the regional governor", "the regional governor", "official"))]
+    assert len(independent_sources(reports, OutletRegistry.default()).groups) == 2

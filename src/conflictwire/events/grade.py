@@ -23,6 +23,9 @@ from conflictwire.taxonomy import family_of
 #: Claimant kinds that are a party's own word (carried by outlets, not checked by them).
 _PARTY_CLAIMANTS = {"named", "official"}
 _NOT_PERPETRATORS = {"unidentified", "civilians", "protesters"}
+_MILITARY_VOICE = re.compile(r"\b(army|military|armed forces|defen[cs]e ministry|ministry of defen[cs]e|general staff|"
+                             r"media wing|inter-services public relations|ISPR|joint command|air force|navy)\b", re.I)
+_POLICE_VOICE = re.compile(r"\b(police|gendarmerie)\b", re.I)
 _LOWER_BOUNDS = {"at least", "more than", "over", "not less than", "no fewer than", "no less than", "upwards of",
                  "dozens", "several", "scores", "hundreds", "many", "numerous", "a few", "few", "thousands"}
 
@@ -106,6 +109,12 @@ def _claimant_key(r: StoredReport) -> str | None:
     c = r.report.claimant
     if c is None or c.kind not in _PARTY_CLAIMANTS:
         return None
+    # a state's forces speak through one press service, however outlets name it ("ISPR", "the
+    # military's media wing", "Pakistan's military"): one claimant per arm and country
+    arm = "military" if _MILITARY_VOICE.search(c.text) else "police" if _POLICE_VOICE.search(c.text) else None
+    cc = _country_named(c.text) or (r.report.location.country_code if r.report.location else None)
+    if arm and cc:
+        return f"claimant:{arm}-{cc}"
     return "claimant:" + name_key(c.name)
 
 
