@@ -60,3 +60,21 @@ def test_different_officials_of_one_government_stay_apart():
     reports = [_stored(1, "Paper A", Claimant("the city's mayor", "the city's mayor", "official")),
                _stored(2, "Paper B", Claimant("the regional governor", "the regional governor", "official"))]
     assert len(independent_sources(reports, OutletRegistry.default()).groups) == 2
+
+
+def test_an_edited_copy_of_a_wire_story_is_the_same_source():
+    from conflictwire.ingest.copies import fingerprint
+
+    story = ("Gunmen attacked the village of Nambo late on Tuesday, burning at least thirty houses and killing four "
+             "residents, a local administrator said on Wednesday. Survivors fled towards the district town, where "
+             "aid workers said about two hundred families had arrived by nightfall. The attackers withdrew into the "
+             "forest before soldiers reached the area, the administrator said, adding that a search was under way.")
+    edited = ("Insurgents kill four in raid on Nambo village\n\n" + story.replace("late on Tuesday", "on Tuesday night")
+              .replace("about two hundred families", "some 200 families"))
+    other = ("Residents of Nambo described flames spreading from roof to roof as armed men moved through the "
+             "village; a teacher said he counted four bodies in the morning and that many homes were gone.")
+    reports = [_stored(i, f"Paper {i}", Claimant(f"Paper {i}", f"Paper {i}", "outlet")) for i in (1, 2, 3)]
+    for r, text in zip(reports, (story, edited, other)):
+        r.fingerprint = fingerprint(text)
+    sources = independent_sources(reports, OutletRegistry.default())
+    assert sorted(len(g) for g in sources.groups) == [1, 2]
