@@ -71,11 +71,6 @@ _KNOWN_FAILURES: dict[str, str] = {
         "merged with the morning Industrialnyi drone strike (see that key); the roundup's Saltivka mention and the "
         "Courier report also form a stray 'Saltivka' event typed Shelling/artillery/missile attack and dated "
         "2025-03-12 (publication date), which is the best match and has the wrong sub-event type"),
-    "syria-ariha-shelling-2023-08-21": (
-        "the shelling of Ariha on 21 August and again on 22 August (separate articles, dates resolved correctly per "
-        "report) are merged into one event dated 2023-08-21; graded cross-partisan because the local council "
-        "official is given the government's side (the event's country), though the council is opposition-run"),
-    "syria-ariha-shelling-2023-08-22": "merged with the previous day's shelling of Ariha (see syria-ariha-shelling-2023-08-21)",
     "ethiopia-finote-selam-drone-strike": (
         "the government's denial becomes its own event dated 2024-05-16 (the denial's publication date, not the "
         "Tuesday of the strike), so neither event has both articles: the strike stays single-source and the "

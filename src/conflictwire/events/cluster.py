@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -24,6 +25,8 @@ from conflictwire.taxonomy import event_type_of, family_of
 
 _DATE_TOLERANCE_DAYS = {"day": 1, "week": 7, "month": 31, "year": 366}
 _RADIUS_KM = {1: 30.0, 2: 60.0, 3: 250.0}
+#: Time expressions near midnight, where sources often name neighbouring days for one incident.
+_AROUND_MIDNIGHT = re.compile(r"\b(overnight|night|late|early|dawn|midnight|small hours|before daybreak)\b", re.I)
 
 
 class EventStore(Protocol):
@@ -65,6 +68,9 @@ def _date_score(a: Report, b: Report) -> float | None:
     gap = abs((dt.date.fromisoformat(da.value) - dt.date.fromisoformat(db.value)).days)
     if gap > tol:
         return None
+    if gap and da.precision == db.precision == "day" and not (_AROUND_MIDNIGHT.search(da.text or "")
+                                                               or _AROUND_MIDNIGHT.search(db.text or "")):
+        return None  # two sources naming two different days tell of two days, unless one is about midnight
     return 1.0 - gap / (tol + 1)
 
 
