@@ -60,10 +60,6 @@ _KNOWN_FAILURES: dict[str, str] = {
     "mozambique-macomia-raid": (
         "place resolves to the province named in the lead ('Cabo Delgado province', ADM1, 37 km off) instead of "
         "Macomia town"),
-    "sudan-singa-market-strike": (
-        "the RSF's counter-accusation (army drone, nine dead) is split off as a separate Air/drone strike event "
-        "dated 2025-01-13 (publication date), so the main event holds only reports blaming the RSF and is graded "
-        "cross-partisan (saf-SD and rsf-SD outlets 'agree') instead of contested"),
     "ukraine-kharkiv-industrial-drone-strike": (
         "the morning drone strike (Industrialnyi district) and the evening glide bomb (Saltivskyi district) of the "
         "same day are merged into one Air/drone strike event with all three articles (fatalities 1-5)"),
@@ -71,10 +67,6 @@ _KNOWN_FAILURES: dict[str, str] = {
         "merged with the morning Industrialnyi drone strike (see that key); the roundup's Saltivka mention and the "
         "Courier report also form a stray 'Saltivka' event typed Shelling/artillery/missile attack and dated "
         "2025-03-12 (publication date), which is the best match and has the wrong sub-event type"),
-    "ethiopia-finote-selam-drone-strike": (
-        "the government's denial becomes its own event dated 2024-05-16 (the denial's publication date, not the "
-        "Tuesday of the strike), so neither event has both articles: the strike stays single-source and the "
-        "denial is not attached to it"),
 }
 
 

@@ -52,3 +52,13 @@ def test_an_armed_actor_attacking_people_or_places_is_an_event(extractor, text, 
 ])
 def test_attacks_on_goals_and_proposals_are_no_events(extractor, text):
     assert _subs(extractor, text) == []
+
+
+def test_a_denial_is_dated_by_the_incident_it_denies_not_by_the_statement(extractor):
+    text = ("The defence ministry on Thursday rejected reports that a drone strike killed five civilians in Dubti.\n\n"
+            "\"No air operation was carried out anywhere near Dubti on Tuesday,\" the ministry said.")
+    reports = extractor.extract(text, published=dt.date(2024, 5, 16))
+    denied = [r for r in reports if r.modality == "denied"]
+    assert denied
+    assert denied[0].date.value != "2024-05-16"
+    assert denied[0].date.value in (None, "2024-05-14")

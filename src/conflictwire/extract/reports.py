@@ -451,6 +451,8 @@ class Extractor:
                                    not_before=ctx.dateline_end, skip=lambda a, b: _statement_time(s.doc, a))
                 if found and (d.date is None or found[0].value):
                     d.date = found
+        if m.modality == "denied" and d.date and d.date[0].value and _statement_time(m.sent.doc, d.date[1]):
+            d.date = self._denied_event_date(m, ctx, d.date)
         fam = family_of(event_type_of(m.sub_type))
         for s in [m.sent, *m.support]:
             # the patterns first ("at least 12 people were killed"), the parse where they find nothing
@@ -462,6 +464,19 @@ class Extractor:
                 if not any(a < fb and fa < b for fa, fb in fat_spans):
                     d.quantities.append((q, s.start_char + a, s.start_char + b))
         return d
+
+    def _denied_event_date(self, m: Mention, ctx: ArticleContext,
+                           said: tuple[DateInfo, int, int]) -> tuple[DateInfo, int, int]:
+        """A denial is dated the day it was made; the incident it denies is dated in the next
+        sentences ("No operation was carried out ... on Tuesday", the service said), or not at all."""
+        following = [s for s in m.sent.doc.sents if s.start >= m.sent.end][:2]
+        for s in following:
+            found = event_date(s.text, s.start_char, ctx.published, None, not_before=ctx.dateline_end,
+                               skip=lambda a, b: _statement_time(s.doc, a))
+            if found and found[0].value and not _statement_time(s.doc, found[1]):
+                return found
+        info = said[0]
+        return (DateInfo(info.text, None, None, "the day of the denial, not of the incident it denies"), said[1], said[2])
 
     def _place(self, m: Mention, ctx: ArticleContext) -> tuple[Location, float, int, int] | None:
         """The best place for a mention: where it happened, preferring "in/at/near X" and precise places."""
