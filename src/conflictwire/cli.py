@@ -292,33 +292,22 @@ def gazetteer_build(gaz_path: str | None, geonames: tuple[str, ...], extra: tupl
 
     The old file is replaced only when the new one is complete.
     """
-    import os
-    import tempfile
-    from pathlib import Path
-
-    from conflictwire.geo.build import build_gazetteer
+    from conflictwire.geo.build import build_gazetteer, replacing
     from conflictwire.geo.errors import GeoError
     from conflictwire.geo.loaders import add_files, create_empty_store
 
     target, is_default = _gazetteer_target(gaz_path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".gazetteer-", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
     try:
-        if empty:
-            create_empty_store(tmp)
-        else:
-            tmp.unlink()
-            build_gazetteer(tmp)
-        sources = [(p, "geonames") for p in geonames] + [(p, None) for p in extra]
-        reports = add_files(tmp, sources, countries=countries or None)
-        os.replace(tmp, target)
+        with replacing(target) as tmp:
+            if empty:
+                create_empty_store(tmp)
+            else:
+                tmp.unlink()
+                build_gazetteer(tmp)
+            sources = [(p, "geonames") for p in geonames] + [(p, None) for p in extra]
+            reports = add_files(tmp, sources, countries=countries or None)
     except (GeoError, OSError) as exc:
         raise _Failed(f"cannot build the gazetteer at {target}: {exc}") from exc
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     _report_loads(reports, target, is_default, as_json)
 
 

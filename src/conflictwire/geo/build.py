@@ -11,11 +11,14 @@ from __future__ import annotations
 import csv
 import hashlib
 import importlib.metadata
+import os
 import re
 import sqlite3
+import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from importlib import resources
@@ -541,21 +544,29 @@ def _name_rows(pk: int, entry: _Entry) -> Iterator[tuple[str, int, int]]:
         yield key, pk, kind
 
 
+@contextmanager
+def replacing(path: Path) -> Iterator[Path]:
+    """A temporary file beside ``path`` that replaces it when the block ends without error, and is
+    removed otherwise. os.replace is atomic on one file system: readers never see a half-written file,
+    and of two concurrent writers one simply wins."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=".gazetteer-", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
 def write_database(path: Path, entries: list[_Entry], words: dict[str, str], meta: dict[str, str]) -> None:
     """Write entries, their name index and word lists to a new SQLite file at path."""
     con = sqlite3.connect(path)
     try:
         con.executescript(_SCHEMA)
-        con.executemany("INSERT INTO entries VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", (
-            (pk, None if e.id == f"gn:{e.geonameid}" else e.id, e.geonameid, e.name, round(e.lat, 5),
-             round(e.lon, 5), e.country_code, e.admin1, e.admin2, e.feature_class, e.feature_code,
-             e.population, None if e.source == "geonames" else e.source)
-            for pk, e in enumerate(entries, start=1)
-        ))
-        countries = {e.country_code: e.country for e in entries if e.country_code and e.country}
-        con.executemany("INSERT INTO countries VALUES (?,?)", countries.items())
-        con.executemany("INSERT INTO names VALUES (?,?,?)",
-                        (row for pk, e in enumerate(entries, start=1) for row in _name_rows(pk, e)))
+        append_entries(con, entries, first_pk=1)
         con.executemany("INSERT OR REPLACE INTO words VALUES (?,?)", words.items())
         con.executemany("INSERT INTO meta VALUES (?,?)", meta.items())
         con.commit()
@@ -609,8 +620,8 @@ def build_gazetteer(path: Path | str, additions: Path | str | None = None) -> di
 
 def append_entries(con: sqlite3.Connection, entries: list[_Entry], first_pk: int) -> int:
     """Add entries, their name index and their countries to an open gazetteer database, numbering them
-    from first_pk; returns the next free pk. The caller commits. Rows as write_database writes them
-    (used by geo.loaders to add user files to an existing store)."""
+    from first_pk; returns the next free pk. The caller commits. Used by write_database for a new store
+    and by geo.loaders to add user files to an existing one."""
     con.executemany("INSERT INTO entries VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", (
         (pk, None if e.id == f"gn:{e.geonameid}" else e.id, e.geonameid, e.name, round(e.lat, 5),
          round(e.lon, 5), e.country_code, e.admin1, e.admin2, e.feature_class, e.feature_code,

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from conflictwire.geo.build import BUILD_VERSION, KIND_VARIANT, build_gazetteer, source_fingerprint
+from conflictwire.geo.build import BUILD_VERSION, KIND_VARIANT, build_gazetteer, replacing, source_fingerprint
 from conflictwire.geo.errors import GazetteerBuildError, GazetteerOpenError
 from conflictwire.geo.normalize import normalize, strip_articles
 
@@ -198,20 +197,11 @@ def ensure_built(path: Path) -> Path:
     """Build the gazetteer at path unless it exists; the file appears whole or not at all."""
     if path.is_file():
         return path
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".gazetteer-", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
     try:
-        build_gazetteer(tmp)
-        # os.replace is atomic on one file system: a concurrent builder's rename simply wins or loses,
-        # and readers never see a half-written file.
-        os.replace(tmp, path)
+        with replacing(path) as tmp:
+            build_gazetteer(tmp)
     except (OSError, sqlite3.Error) as exc:
         raise GazetteerBuildError(f"cannot build the gazetteer at {path}: {exc}") from exc
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     _remove_stale(path)
     return path
 

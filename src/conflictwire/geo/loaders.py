@@ -24,11 +24,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 import shutil
 import sqlite3
-import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -45,6 +43,7 @@ from conflictwire.geo.build import (
     _keep_alternate,
     admin_stem,
     append_entries,
+    replacing,
     write_database,
 )
 from conflictwire.geo.errors import GazetteerBuildError
@@ -604,45 +603,47 @@ def add_files(store: Path | str, sources: Iterable[tuple[Path | str, str | None]
     """
     store = Path(store)
     wanted = {c.strip().upper() for c in countries} if countries else None
-    fd, tmp_name = tempfile.mkstemp(prefix=".gazetteer-", suffix=".tmp", dir=store.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    reports: list[LoadReport] = []
     try:
-        shutil.copyfile(store, tmp)
-        con = sqlite3.connect(tmp, isolation_level=None)
-        try:
-            meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
-            if meta.get("build_version") != str(BUILD_VERSION):
-                raise GazetteerBuildError(f"{store} has build version {meta.get('build_version')}, "
-                                          f"expected {BUILD_VERSION}: rebuild it first")
-            writer = StoreWriter(con)
-            loaded = json.loads(meta.get("loaded_files") or "[]")
-            for src, fmt in sources:
-                path = Path(src)
-                report = LoadReport(str(path), fmt or "?")
-                reports.append(report)
-                con.execute("SAVEPOINT load_file")
-                try:
-                    report.format = fmt or detect_format(path)
-                    writer.add(_entries_of(path, report.format, writer.ctx, report.problems, wanted), report, replace)
-                except GazetteerLoadError as exc:
-                    con.execute("ROLLBACK TO load_file")
-                    report.added = report.replaced = report.skipped = 0
-                    report.problems.append(exc)
-                    writer = StoreWriter(con)  # its id map may hold rows the rollback removed
-                con.execute("RELEASE load_file")
-                if report.added or report.replaced:
-                    loaded.append({"path": str(path.resolve()), "format": report.format, "added": report.added,
-                                   "replaced": report.replaced,
-                                   "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
-            con.execute("INSERT OR REPLACE INTO meta VALUES ('loaded_files', ?)", (json.dumps(loaded),))
-        finally:
-            con.close()
-        os.replace(tmp, store)
+        with replacing(store) as tmp:
+            shutil.copyfile(store, tmp)
+            con = sqlite3.connect(tmp, isolation_level=None)
+            try:
+                reports = _load_sources(con, store, sources, wanted, replace)
+            finally:
+                con.close()
     except (OSError, sqlite3.Error) as exc:
         raise GazetteerBuildError(f"cannot add to the gazetteer at {store}: {exc}") from exc
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     return reports
+
+
+def _load_sources(con: sqlite3.Connection, store: Path, sources: Iterable[tuple[str | Path, str | None]],
+                  wanted: set[str] | None, replace: bool) -> list[LoadReport]:
+    """Load each source into the open store, one savepoint per file; record the loads in its meta."""
+    reports: list[LoadReport] = []
+    meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+    if meta.get("build_version") != str(BUILD_VERSION):
+        raise GazetteerBuildError(f"{store} has build version {meta.get('build_version')}, "
+                                  f"expected {BUILD_VERSION}: rebuild it first")
+    writer = StoreWriter(con)
+    loaded = json.loads(meta.get("loaded_files") or "[]")
+    for src, fmt in sources:
+        path = Path(src)
+        report = LoadReport(str(path), fmt or "?")
+        reports.append(report)
+        con.execute("SAVEPOINT load_file")
+        try:
+            report.format = fmt or detect_format(path)
+            writer.add(_entries_of(path, report.format, writer.ctx, report.problems, wanted), report, replace)
+        except GazetteerLoadError as exc:
+            con.execute("ROLLBACK TO load_file")
+            report.added = report.replaced = report.skipped = 0
+            report.problems.append(exc)
+            writer = StoreWriter(con)  # its id map may hold rows the rollback removed
+        con.execute("RELEASE load_file")
+        if report.added or report.replaced:
+            loaded.append({"path": str(path.resolve()), "format": report.format, "added": report.added,
+                           "replaced": report.replaced,
+                           "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
+    con.execute("INSERT OR REPLACE INTO meta VALUES ('loaded_files', ?)", (json.dumps(loaded),))
+    return reports
+
