@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from conflictwire.cli import main
+from conflictwire.events.scoring import events_by_ref
 from conflictwire.ingest import read_inputs
 from conflictwire.pipeline import Pipeline
 from conflictwire.store import Store
@@ -26,11 +27,6 @@ def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
     return 12742 * math.asin(math.sqrt(h))
 
 
-def _ref(source: str) -> str:
-    """The gold.json reference of an article source path ("batch.jsonl#2")."""
-    return Path(source).name
-
-
 @pytest.fixture(scope="module")
 def ingested(module_db_url: str, extractor):
     """The corpus ingested once per database for the module's tests (they only read it)."""
@@ -38,13 +34,6 @@ def ingested(module_db_url: str, extractor):
     summary = Pipeline(store, extractor).ingest(read_inputs([str(ARTICLES)]))
     yield store, summary
     store.close()
-
-
-def _events_by_ref(store: Store) -> tuple[list, dict[int, str]]:
-    events = list(store.iter_events())
-    ids = {r.article_id for e in events for r in e.reports}
-    refs = {i: _ref(a.source or "") for i, a in store.get_articles(ids).items()}
-    return events, refs
 
 
 def test_corpus_ingests_every_article_once(ingested):
@@ -75,7 +64,7 @@ _KNOWN_FAILURES: dict[str, str] = {
     else e for e in GOLD["events"]], ids=[e["key"] for e in GOLD["events"]])
 def test_corpus_event_matches_gold(ingested, gold):
     store, _ = ingested
-    events, refs = _events_by_ref(store)
+    events, refs = events_by_ref(store)
     wanted = set(gold["articles"])
     # the event that gathers most of the gold articles
     best = max(events, key=lambda e: len(wanted & {refs[r.article_id] for r in e.reports}))
@@ -104,7 +93,7 @@ _KNOWN_ANALYSIS_FAILURES: dict[str, str] = {
     if a in _KNOWN_ANALYSIS_FAILURES else a for a in GOLD["no_event_articles"]])
 def test_corpus_has_no_event_from_analysis(ingested, article):
     store, _ = ingested
-    events, refs = _events_by_ref(store)
+    events, refs = events_by_ref(store)
     for e in events:
         for r in e.reports:
             assert refs[r.article_id] != article, (e.sub_event_type, r.report.evidence)

@@ -415,7 +415,7 @@ def eval_events(corpus: str, db: str | None, as_json: bool, fast: bool) -> None:
     import tempfile
     from pathlib import Path
 
-    from conflictwire.events.scoring import article_ref, format_events, score_events
+    from conflictwire.events.scoring import events_by_ref, format_events, score_events
     from conflictwire.extract import Extractor
     from conflictwire.ingest import read_inputs
     from conflictwire.pipeline import Pipeline
@@ -431,10 +431,7 @@ def eval_events(corpus: str, db: str | None, as_json: bool, fast: bool) -> None:
             summary = Pipeline(store, Extractor.default(fast=fast)).ingest(read_inputs([str(Path(corpus) / "articles")]))
             for err in summary.errors:
                 click.echo(f"error: {err}", err=True)
-            events = list(store.iter_events())
-            ids = {r.article_id for e in events for r in e.reports}
-            refs = {i: article_ref(a.source or "") for i, a in store.get_articles(ids).items()}
-            scores = score_events(events, refs, gold)
+            scores = score_events(*events_by_ref(store), gold)
         finally:
             store.close()
     click.echo(json.dumps(scores.to_dict(), indent=2) if as_json else format_events(scores))

@@ -115,7 +115,7 @@ def _claimant_key(r: StoredReport) -> str | None:
     # a state's forces speak through one press service, however outlets name it ("ISPR", "the
     # military's media wing", "Pakistan's military"): one claimant per arm and country
     arm = "military" if _MILITARY_VOICE.search(c.text) else "police" if _POLICE_VOICE.search(c.text) else None
-    cc = _country_named(c.text) or (r.report.location.country_code if r.report.location else None)
+    cc = _claimant_country(r) if arm else None
     if arm and cc:
         return f"claimant:{arm}-{cc}"
     return "claimant:" + name_key(c.name)
@@ -128,12 +128,20 @@ def _claimant_side(r: StoredReport) -> str | None:
     c = r.report.claimant
     if c is None or c.kind != "official":
         return None
-    cc = _country_named(c.text) or (r.report.location.country_code if r.report.location else None)
+    cc = _claimant_country(r)
     return f"government-{cc}" if cc else None
 
 
+def _claimant_country(r: StoredReport) -> str | None:
+    """The country a claimant speaks for: the one its words name, else the event's."""
+    named = _country_named(r.report.claimant.text) if r.report.claimant else None
+    return named or (r.report.location.country_code if r.report.location else None)
+
+
+@lru_cache(maxsize=4096)
 def _country_named(text: str) -> str | None:
-    """The ISO code of the first country a phrase names by name or demonym."""
+    """The ISO code of the first country a phrase names by name or demonym (cached: every rebuild of
+    an event asks again for each of its reports' claimants)."""
     countries = CountryTable.default()
     words = [w.removesuffix("'s").removesuffix("’s") for w in re.findall(r"[\w'’-]+", text)]
     for i in range(len(words)):

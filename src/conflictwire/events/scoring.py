@@ -24,6 +24,13 @@ def article_ref(source: str) -> str:
     return Path(source).name
 
 
+def events_by_ref(store: Any) -> tuple[list[Event], dict[int, str]]:
+    """A store's events, and the gold reference of each article their reports come from."""
+    events = list(store.iter_events())
+    ids = {r.article_id for e in events for r in e.reports}
+    return events, {i: article_ref(a.source or "") for i, a in store.get_articles(ids).items()}
+
+
 @dataclass
 class EventScores:
     items: int = 0

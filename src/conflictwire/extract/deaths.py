@@ -14,7 +14,7 @@ import re
 
 from spacy.tokens import Span, Token
 
-from conflictwire.extract.numbers import _AMOUNT, parse_amount, word_to_int
+from conflictwire.extract.numbers import _AMOUNT, _VAGUE, parse_amount, word_to_int
 from conflictwire.model import Fatalities
 
 #: Verbs whose object (or passive subject) dies.
@@ -62,7 +62,7 @@ def _count_one(tok: Token) -> int | None:
         # "three of our soldiers", "Eight were killed"
         return _amount(tok)
     if low in ("dozens", "scores", "hundreds"):
-        return {"dozens": 12, "scores": 20, "hundreds": 100}[low]
+        return _VAGUE.get(low) or _VAGUE[f"{low} of"]  # coded as numbers codes "dozens of"
     for c in tok.children:
         if c.dep_ == "nummod":
             n = _amount(c)

@@ -426,7 +426,7 @@ class Extractor:
         """A one-mention draft with the fields found in its sentence and supporting sentences."""
         d = Draft([m])
         d.place = self._place(m, ctx)
-        country = d.place[0].country_code if d.place and d.place[0].country_code else ctx.country
+        country = _report_country(d, ctx)
         cl = claimant(m.sent, m.trigger, ctx.outlet)
         if cl:
             d.claimant = cl
@@ -667,7 +667,7 @@ class Extractor:
                 for template in _STATE_ARMS:
                     a = Actor(ent.text, template.format(c=with_article(c.name)), "state", side=f"government-{c.iso2}")
                     cand(a).mentions.append(ActorMention(a, ent.start_char, ent.end_char, ent.root))
-        country = d.place[0].country_code if d.place and d.place[0].country_code else ctx.country
+        country = _report_country(d, ctx)
         cname = self.countries.name_of(country) if country else None
         if cname:
             for template, kind in _GENERIC_ACTORS:
@@ -697,7 +697,7 @@ class Extractor:
             target_names = {t.name for t in targets} | {m.actor.name for m in d.actor_mentions if is_victim(m)}
             a1 = next((a for a in pool if a.name not in target_names and (
                 a.kind in _NONSTATE_ARMED or (a.kind == "state" and _FORCE_WORDS.search(a.text)))), None)
-        country = d.place[0].country_code if d.place and d.place[0].country_code else ctx.country
+        country = _report_country(d, ctx)
         if a1 is None and etype in _VIOLENT_TYPES and country and self.countries.name_of(country):
             # an attack whose perpetrator the text does not name: ACLED's unidentified armed group
             a1 = Actor("", f"Unidentified Armed Group ({self.countries.name_of(country)})", "unidentified")
@@ -1077,6 +1077,11 @@ def _main_event_verb(sent: Span) -> Token:
         if told:
             return told[0]
     return root
+
+
+def _report_country(d: Draft, ctx: ArticleContext) -> str | None:
+    """The country of a report: its place's, else the article's."""
+    return d.place[0].country_code if d.place and d.place[0].country_code else ctx.country
 
 
 def _is_headline(sent: Span) -> bool:

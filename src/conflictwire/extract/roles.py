@@ -31,6 +31,8 @@ MODEL_FILE = "roles.npz"
 #: Verbs whose subject speaks about an event rather than takes part in it.
 _SPEECH = {"say", "tell", "report", "claim", "deny", "accuse", "blame", "announce", "state", "confirm", "add"}
 NULL = "<none>"
+#: The Candidate flags that are features of their own, in feature order.
+_FLAGS = ("agent", "target", "blamed", "dominant", "rule1", "rule2", "synthetic")
 
 
 def kind_group(a: Actor) -> str:
@@ -76,21 +78,7 @@ def features(c: Candidate, sub: str, trigger: Token, main_sent_start: int, main_
         return ["null", f"null|E={etype}", f"null|S={sub}", f"null|n={_bucket(n_cands, (1, 2, 3, 5))}"]
     k = kind_group(c.actor)
     f = [f"k={k}", f"E={etype}|k={k}", f"S={sub}|k={k}"]
-    roles = []
-    if c.agent:
-        roles.append("agent")
-    if c.target:
-        roles.append("target")
-    if c.blamed:
-        roles.append("blamed")
-    if c.dominant:
-        roles.append("dominant")
-    if c.rule1:
-        roles.append("rule1")
-    if c.rule2:
-        roles.append("rule2")
-    if c.synthetic:
-        roles.append("synthetic")
+    roles = [flag for flag in _FLAGS if getattr(c, flag)]
     own = [m for m in c.mentions if main_sent_start <= m.start < main_sent_end]
     if c.mentions and not own:
         roles.append("support_only")
