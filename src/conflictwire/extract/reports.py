@@ -48,6 +48,7 @@ from conflictwire.extract.roles import Candidate, RoleRanker, default_ranker
 from conflictwire.extract.roles import features as role_features
 from conflictwire.extract.typer import EventTyper, default_typer
 from conflictwire.geo import GeoContext, PlaceResolver, find_mentions, normalize
+from conflictwire.geo.geoparse import resolve_spans
 from conflictwire.geo.resolve import haversine_km
 from conflictwire.ingest.copies import credited_source
 from conflictwire.model import (
@@ -730,8 +731,6 @@ class Extractor:
 
     def _article_context(self, doc: Doc, title: str | None, published: dt.date | None, outlet: str | None) -> ArticleContext:
         """Places of the whole article resolved once, with a country prior from the article itself."""
-        from conflictwire.geo.geoparse import resolve_spans
-
         spans = self._place_spans(doc)
         bounds = [(sp.start_char, sp.end_char) for sp in spans]
         # geoparse's resolution: two-pass country vote, "X, Y" / "X in Y" containment, previous place as anchor
