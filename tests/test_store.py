@@ -157,6 +157,17 @@ def test_reports_round_trip_in_order(store: Store) -> None:
     assert loaded[0].content_hash == article.content_hash
 
 
+def test_report_embedding_is_stored_but_not_in_the_json_contract(store: Store) -> None:
+    article, _ = store.add_article(make_article(1), None)
+    assert article.id is not None
+    report = make_report(day=1)
+    report.embedding = bytes(range(256)) + bytes(128)
+    store.add_reports(article.id, [report])
+    (loaded,) = store.reports_for_article(article.id)
+    assert loaded.report.embedding == report.embedding
+    assert "embedding" not in loaded.report.to_dict()
+
+
 def test_reports_for_unknown_article_or_bad_date_are_refused(store: Store) -> None:
     with pytest.raises(NotFound):
         store.add_reports(4242, [make_report()])

@@ -82,6 +82,8 @@ class DateInfo:
     value: str | None  # YYYY-MM-DD, the first day of the period for coarser precisions
     precision: DatePrecision | None
     why: str | None = None
+    #: "morning", "afternoon", "evening" or "night" when the text times the event (two strikes on one day differ)
+    part_of_day: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -143,6 +145,9 @@ class Report:
     why_empty: dict[str, str] = field(default_factory=dict)
     #: Extra actors involved beyond actor1/actor2 (kept for clustering and display).
     associated_actors: list[Actor] = field(default_factory=list)
+    #: The meaning of the event's sentences: a unit sentence embedding quantized to int8 (see
+    #: ``extract.embed.quantize``), compared when clustering; stored, not part of the JSON contract.
+    embedding: bytes | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {

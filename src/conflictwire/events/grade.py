@@ -186,7 +186,9 @@ def _disagreement(reports: Sequence[StoredReport], sources: SourceGroups) -> str
     for label, ids in zip(sources.labels, sources.groups):
         for rid in ids:
             rep = by_id[rid].report
-            if family_of(rep.event_type) == "violent" and rep.actor1 and rep.actor1.kind not in _NOT_PERPETRATORS:
+            # only a perpetrator the text names is a source's claim; one inferred from context (no text) is ours
+            if (family_of(rep.event_type) == "violent" and rep.actor1 and rep.actor1.text
+                    and rep.actor1.kind not in _NOT_PERPETRATORS):
                 perps.setdefault(label, set()).add(rep.actor1.name)
             named.setdefault(label, set()).update(a.name for a in (rep.actor1, rep.actor2, *rep.associated_actors) if a)
             f = rep.fatalities

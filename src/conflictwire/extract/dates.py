@@ -170,3 +170,42 @@ def event_date(text: str, offset: int, published: dt.date | None, anchor: int | 
         if best is None or rank < best[0]:
             best = (rank, info, offset + expr.start, offset + expr.end)
     return (best[1], best[2], best[3]) if best else None
+
+
+#: Parts of the day, in order round the clock (night wraps to morning).
+PARTS_OF_DAY = ("morning", "afternoon", "evening", "night")
+_PART_WORDS = re.compile(
+    r"\b(?P<morning>morning|dawn|daybreak|sunrise)\b|\b(?P<afternoon>afternoon|midday|noon)\b"
+    r"|\b(?P<evening>evening|dusk|sunset|nightfall)\b|\b(?P<night>night|overnight|midnight|small hours)\b", re.I)
+_CLOCK = re.compile(
+    r"\b(?:at|around|about|shortly (?:after|before)|before|after|until|from)\s+(?:about\s+|around\s+)?"
+    r"(?:(?P<h>2[0-3]|[01]?\d)(?:[:.](?P<m>[0-5]\d))?\b|(?P<mil>[01]\d|2[0-3])[0-5]\d\b)"
+    r"\s*(?P<ampm>[ap]\.?\s?m\b\.?)?(?P<h24>\s*(?:hours|hrs|GMT|UTC|local time))?",
+    re.I)
+
+
+def part_of_day(text: str) -> str | None:
+    """The one part of the day ("morning", "afternoon", "evening", "night") a text times its event
+    at, from words ("on Tuesday evening", "overnight") and clock times ("at 9:20 a.m.", "at about
+    21:40"); None when it names none or several ("a morning drone and an evening bomb")."""
+    found: set[str] = set()
+    for m in _PART_WORDS.finditer(text):
+        found.add(next(k for k, v in m.groupdict().items() if v))
+    for m in _CLOCK.finditer(text):
+        hour = int(m.group("h") or m.group("mil"))
+        ampm = (m.group("ampm") or "").lower()
+        if not (ampm or m.group("m") or m.group("h24")) or (m.group("mil") and not m.group("h24")):
+            continue  # "at 9" is too loose to be a time
+        if ampm.startswith("p") and hour < 12:
+            hour += 12
+        elif ampm.startswith("a") and hour == 12:
+            hour = 0
+        found.add("morning" if 5 <= hour < 12 else "afternoon" if 12 <= hour < 17
+                  else "evening" if 17 <= hour < 22 else "night")
+    return found.pop() if len(found) == 1 else None
+
+
+def parts_apart(a: str, b: str) -> bool:
+    """Whether two parts of the day are neither the same nor neighbours (evening and night are)."""
+    i, j = PARTS_OF_DAY.index(a), PARTS_OF_DAY.index(b)
+    return min((i - j) % 4, (j - i) % 4) > 1

@@ -172,3 +172,26 @@ def get_embedder(threads: int | None = None) -> SentenceEmbedder:
 def embed(texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
     """Embed ``texts`` with the shared default embedder; see :meth:`SentenceEmbedder.embed`."""
     return get_embedder().embed(texts, batch_size=batch_size)
+
+
+def quantize(vectors: Sequence[np.ndarray]) -> bytes | None:
+    """The normalised mean of unit sentence vectors as ``DIMENSION`` int8 bytes (x127), or None.
+
+    384 bytes a report instead of 1.5 kB of floats; the cosine of two quantized vectors is within
+    about 0.01 of the cosine of the originals.
+    """
+    if not len(vectors):
+        return None
+    mean = np.mean(np.asarray(vectors, dtype=np.float32), axis=0)
+    norm = float(np.linalg.norm(mean))
+    if not norm:
+        return None
+    return np.clip(np.rint(mean / norm * 127.0), -127, 127).astype(np.int8).tobytes()
+
+
+def similarity(a: bytes, b: bytes) -> float:
+    """The cosine similarity of two ``quantize``d vectors."""
+    va = np.frombuffer(a, dtype=np.int8).astype(np.float32)
+    vb = np.frombuffer(b, dtype=np.int8).astype(np.float32)
+    den = float(np.linalg.norm(va) * np.linalg.norm(vb))
+    return float(va @ vb) / den if den else 0.0

@@ -16,6 +16,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -35,9 +36,9 @@ from conflictwire.extract.actors import (
     with_article,
 )
 from conflictwire.extract.cues import CueHit, CueLexicon
-from conflictwire.extract.dates import event_date
+from conflictwire.extract.dates import event_date, part_of_day, parts_apart
 from conflictwire.extract.deaths import find_deaths
-from conflictwire.extract.embed import SentenceEmbedder, get_embedder
+from conflictwire.extract.embed import SentenceEmbedder, get_embedder, quantize
 from conflictwire.extract.modality import (
     HYPOTHETICAL,
     claimant,
@@ -304,6 +305,8 @@ class Extractor:
             return True
         if head.lower_ in ("war", "battle", "fight") and any(c.lower_ == "of" and any(g.lower_ == "words" for g in c.children) for c in head.children):
             return True
+        if head.lemma_.lower() == "shell" and head.pos_ == "NOUN" and any(c.lower_ == "of" for c in head.children):
+            return True  # "the blackened shell of the workshop": what is left of a building, not shelling
         # "combat zone", "front line": a modifier of another noun is no event of its own
         return head.dep_ == "compound" and hit.weight < 1.2
 
@@ -581,6 +584,8 @@ class Extractor:
         else:
             date = DateInfo(None, None, None, "no time expression in the sentences describing this event")
             why["date"] = date.why or ""
+        parts = {p for p in (part_of_day(m.sent.text) for m in d.mentions) if p}
+        date = dataclasses.replace(date, part_of_day=parts.pop() if len(parts) == 1 else None)
         fatalities = _combine_fatalities(d.fatalities)
         if fatalities:
             for f, a, b in d.fatalities:
@@ -605,7 +610,8 @@ class Extractor:
         return Report(event_type=event_type_of(sub), sub_event_type=sub, confidence=conf, actor1=actor1, actor2=actor2,
                       location=location, date=date, fatalities=fatalities, quantities=[q for q, _, _ in d.quantities],
                       claimant=cl, modality=mod, evidence=evidence, why_empty=why,  # type: ignore[arg-type]
-                      associated_actors=assoc)
+                      associated_actors=assoc,
+                      embedding=quantize([ctx.vectors[m.sent.start] for m in d.mentions if m.sent.start in ctx.vectors]))
 
     def _actors(self, d: Draft, sub: str, ctx: ArticleContext) -> tuple[Actor | None, Actor | None, list[Actor]]:
         """actor1 acts, actor2 is acted upon: the ranker's choice among the candidates, the rules'
@@ -885,7 +891,11 @@ def _same_incident(a: Draft, b: Draft) -> bool:
 
 
 def _same_incident_fields(a: Draft, b: Draft) -> bool:
-    """Whether two drafts' dates and places allow one incident."""
+    """Whether two drafts' dates, times of day and places allow one incident."""
+    parts_a = {p for p in (part_of_day(m.sent.text) for m in a.mentions) if p}
+    parts_b = {p for p in (part_of_day(m.sent.text) for m in b.mentions) if p}
+    if any(parts_apart(x, y) for x in parts_a for y in parts_b):
+        return False  # "in the first attack, shortly after 9 a.m." and "at about 9:40 p.m., a bomb struck"
     if a.date and b.date and a.date[0].value and b.date[0].value:
         da, db = dt.date.fromisoformat(a.date[0].value), dt.date.fromisoformat(b.date[0].value)
         if abs((da - db).days) > 1:

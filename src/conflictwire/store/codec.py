@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from typing import Any
 
@@ -53,6 +54,8 @@ def report_data(report: Report) -> dict[str, Any]:
     if report.actor2:
         d["actor2"] = _actor_dict(report.actor2)
     d["associated_actors"] = [_actor_dict(a) for a in report.associated_actors]
+    if report.embedding:
+        d["embedding"] = base64.b64encode(report.embedding).decode("ascii")
     return d
 
 
@@ -119,12 +122,20 @@ def article_from_row(row: Row[Any]) -> Article:
     )
 
 
+def _report(data: dict[str, Any]) -> Report:
+    """A Report from its stored JSON, with its embedding (``report_data``) decoded."""
+    report = Report.from_dict(data)
+    if data.get("embedding"):
+        report.embedding = base64.b64decode(data["embedding"])
+    return report
+
+
 def stored_report_from_row(row: Row[Any], with_fingerprint: bool) -> StoredReport:
     """A StoredReport from a row of reports joined with its article."""
     return StoredReport(
         id=row.id,
         article_id=row.article_id,
-        report=Report.from_dict(row.data),
+        report=_report(row.data),
         article_external_id=row.external_id,
         outlet=row.outlet,
         url=row.url,
