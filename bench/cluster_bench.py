@@ -25,7 +25,10 @@ import sys
 import time
 from bisect import bisect_left, bisect_right
 
+import numpy as np
+
 from conflictwire.events.cluster import Clusterer
+from conflictwire.extract.embed import DIMENSION, quantize
 from conflictwire.model import Actor, DateInfo, Event, Location, Report, StoredReport
 
 HOTSPOTS = [(36.2, 37.15), (35.9, 36.6), (33.5, 36.3), (31.5, 34.45), (15.6, 32.5), (13.6, 25.35), (48.0, 37.8),
@@ -45,9 +48,20 @@ ACTORS = [Actor("", n, k) for n, k in [("Military Forces of Syria", "state"), ("
 PRECISION_OF_DATE = (["day"] * 85) + (["week"] * 8) + (["month"] * 7)
 
 
-def synthetic_reports(n: int, undated: float, days: int, seed: int = 7) -> list[StoredReport]:
-    """``n`` reports of incidents over ``days`` days, shuffled."""
+def _meaning(rng: random.Random, np_rng: np.random.Generator, base: np.ndarray) -> bytes | None:
+    """An evidence embedding near its incident's (cosine about 0.6, as sentences about one incident
+    measure on the bundled corpus); one report in ten has none (extracted with --fast)."""
+    if rng.random() < 0.1:
+        return None
+    return quantize([base + np_rng.normal(0.0, 1.2 / math.sqrt(DIMENSION), DIMENSION).astype(np.float32)])
+
+
+def synthetic_reports(n: int, undated: float, days: int, seed: int = 7) -> tuple[list[StoredReport], dict[int, int]]:
+    """``n`` reports of incidents over ``days`` days, shuffled, and the incident of each report id."""
     rng = random.Random(seed)
+    np_rng = np.random.default_rng(seed)
+    truth: dict[int, int] = {}
+    incident = 0
     start = dt.date(2025, 1, 1)
     out: list[StoredReport] = []
     article = 0
@@ -59,6 +73,10 @@ def synthetic_reports(n: int, undated: float, days: int, seed: int = 7) -> list[
         etype, sub = rng.choice(TYPES)
         a1, a2 = rng.sample(ACTORS, 2)
         k = min(8, 1 + int(rng.expovariate(0.9)))
+        incident += 1
+        base = np_rng.normal(0.0, 1.0, DIMENSION).astype(np.float32)
+        base /= np.linalg.norm(base)
+        part = rng.choice((None, None, None, "morning", "afternoon", "evening", "night"))
         for _ in range(k):
             if len(out) >= n:
                 break
@@ -66,19 +84,46 @@ def synthetic_reports(n: int, undated: float, days: int, seed: int = 7) -> list[
             prec = rng.choice(PRECISION_OF_DATE)
             shift = rng.choice((0, 0, 0, 0, -1, 1)) if prec == "day" else 0
             date = (DateInfo(None, None, None, "no time expression") if rng.random() < undated
-                    else DateInfo("", (day + dt.timedelta(days=shift)).isoformat(), prec, None))
+                    else DateInfo("", (day + dt.timedelta(days=shift)).isoformat(), prec, None,
+                                  part if rng.random() < 0.5 else None))
             jitter = rng.uniform(0, 15) / 111.0
             angle = rng.uniform(0, 2 * math.pi)
             loc = Location(text="", name="place", lat=lat + jitter * math.cos(angle), lon=lon + jitter * math.sin(angle),
                            country_code="XX", precision=rng.choice((1, 1, 1, 2, 3)))
             rep = Report(event_type=etype, sub_event_type=sub, confidence=0.8, actor1=a1, actor2=a2, location=loc,
                          date=date, fatalities=None, quantities=[], claimant=None, modality="reported", evidence=[],
-                         why_empty={})
+                         why_empty={}, embedding=_meaning(rng, np_rng, base))
+            truth[article] = incident
             out.append(StoredReport(id=article, article_id=article, report=rep, article_external_id=None,
                                     outlet=f"outlet-{rng.randrange(300)}", url=None, published=day,
                                     content_hash=f"h{article}"))
     rng.shuffle(out)
-    return out
+    return out, truth
+
+
+def bcubed_f1(clusters: list[list[int]], truth: dict[int, int]) -> float:
+    """B-cubed F1 of report clusters against the incidents the reports were made from."""
+    by_incident: dict[int, int] = {}
+    for rid in truth.values():
+        by_incident[rid] = by_incident.get(rid, 0) + 1
+    p = r = 0.0
+    for members in clusters:
+        counts: dict[int, int] = {}
+        for m in members:
+            counts[truth[m]] = counts.get(truth[m], 0) + 1
+        for m in members:
+            same = counts[truth[m]]
+            p += same / len(members)
+            r += same / by_incident[truth[m]]
+    n = sum(len(c) for c in clusters)
+    p, r = p / n, r / n
+    return 2 * p * r / (p + r)
+
+
+def agreement(a: list[list[int]], b: list[list[int]]) -> float:
+    """B-cubed F1 of one clustering against another (1.0: the same partition)."""
+    label = {m: i for i, c in enumerate(b) for m in c}
+    return bcubed_f1(a, label)
 
 
 class MemoryStore:
@@ -153,20 +198,37 @@ def run(reports: list[StoredReport], store) -> tuple[float, int]:  # type: ignor
     return time.perf_counter() - t0, len(store.events)
 
 
+def _clusters(store: MemoryStore) -> list[list[int]]:
+    return [[r.id for r in e.reports] for e in store.events.values()]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="10000,100000,1000000")
     ap.add_argument("--undated", type=float, default=0.0, help="share of undated reports (always candidates)")
     ap.add_argument("--per-day", type=int, default=3000,
                     help="reports per day: the span grows with the size (0: every size over one year)")
+    ap.add_argument("--order-check", type=int, default=10000,
+                    help="also cluster the first size in a second random order and compare (0: skip)")
     args = ap.parse_args(argv)
-    print(f"{'store':<8} {'reports':>9} {'days':>5} {'seconds':>9} {'reports/s':>10} {'events':>9} {'compared/report':>16}")
+    print(f"{'store':<8} {'reports':>9} {'days':>5} {'seconds':>9} {'reports/s':>10} {'events':>9} "
+          f"{'compared/report':>16} {'B3 F1':>6}")
+    first = True
     for n in (int(x) for x in args.sizes.split(",")):
         days = max(1, n // args.per_day) if args.per_day else 365
-        reports = synthetic_reports(n, args.undated, days)
+        reports, truth = synthetic_reports(n, args.undated, days)
         mem = MemoryStore()
         secs, events = run(reports, mem)
-        print(f"{'memory':<8} {n:>9,} {days:>5} {secs:>9.1f} {n / secs:>10,.0f} {events:>9,} {mem.compared / n:>16.1f}", flush=True)
+        f1 = bcubed_f1(_clusters(mem), truth)
+        print(f"{'memory':<8} {n:>9,} {days:>5} {secs:>9.1f} {n / secs:>10,.0f} {events:>9,} "
+              f"{mem.compared / n:>16.1f} {f1:>6.3f}", flush=True)
+        if first and args.order_check and n <= args.order_check:
+            again = MemoryStore()
+            run(list(reversed(reports)), again)
+            print(f"  the same {n:,} reports in reverse order: B3 F1 {bcubed_f1(_clusters(again), truth):.3f}; "
+                  f"agreement with the first order (B3 F1 of one partition against the other) "
+                  f"{agreement(_clusters(mem), _clusters(again)):.3f}", flush=True)
+        first = False
     return 0
 
 

@@ -58,3 +58,22 @@ def test_spans_point_at_the_words(nlp):
 def test_compound_number_words_are_one_number(text, low, best, high):
     f = find_fatalities(text)[0][0]
     assert (f.low, f.best, f.high) == (low, best, high)
+
+
+@pytest.mark.parametrize("text, best", [
+    ("The number of people killed when the bomb hit the building on Tuesday rose to 19, prosecutors said.", 19),
+    ("The death toll from Sunday's attack has risen to 31.", 31),
+    ("The toll from the ambush climbed to twelve on Friday.", 12),
+    ("The number of dead stood at 7.", 7),
+])
+def test_a_toll_that_rose_is_the_new_figure(text, best):
+    (f, _, _), = find_fatalities(text)
+    assert f.best == best
+
+
+@pytest.mark.parametrize("text", [
+    "The number of displaced people rose to 4,000.",
+    "The toll of destroyed homes rose to 40.",
+])
+def test_other_counts_that_rose_are_not_deaths(text):
+    assert find_fatalities(text) == []

@@ -1,10 +1,13 @@
-"""Grades: sides of sources for cross-partisan, on hand-made reports."""
+"""Grades and reconciled tolls on hand-made reports: sides, claimants, running tolls, inferred actors."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from conflictwire.annotate.dictionaries import OutletRegistry
+from conflictwire.events import reconcile
 from conflictwire.events.grade import canonical_side, grade, independent_sources
-from conflictwire.model import Actor, Claimant, DateInfo, Location, Report, StoredReport
+from conflictwire.model import Actor, Claimant, DateInfo, Fatalities, Location, Report, StoredReport
 
 _RUSSIA = Actor("Russian drones", "Military Forces of Russia", "state", "government-RU")
 _PLACE = Location(text="Kharkiv", name="Kharkiv", lat=49.99, lon=36.23, country_code="UA", precision=1)
@@ -78,3 +81,42 @@ def test_an_edited_copy_of_a_wire_story_is_the_same_source():
         r.fingerprint = fingerprint(text)
     sources = independent_sources(reports, OutletRegistry.default())
     assert sorted(len(g) for g in sources.groups) == [1, 2]
+
+
+def _toll(i: int, outlet: str, who: str, dead: int, published: str, qualifier: str | None = None) -> StoredReport:
+    r = _stored(i, outlet, Claimant(who, who, "official"))
+    r.report.fatalities = Fatalities(dead, dead, None if qualifier else dead, f"{dead} killed", qualifier)
+    r.published = dt.date.fromisoformat(published)
+    return r
+
+
+def test_a_rising_toll_over_three_days_is_its_latest_count_and_no_disagreement():
+    reports = [_toll(1, "Wire", "the governor", 5, "2024-11-05", "at least"),
+               _toll(2, "Daily", "the State Emergency Service", 12, "2024-11-06"),
+               _toll(3, "Chronicle", "prosecutors", 19, "2024-11-07")]
+    sources = independent_sources(reports, OutletRegistry.default())
+    assert grade(reports, sources)[0] == "corroborated"
+    f = reconcile.fatalities(reports, sources)
+    assert f is not None and (f.low, f.best, f.high) == (19, 19, 19)
+    assert f.qualifier == "latest count of a rising toll"
+    assert "12 killed (superseded, 2024-11-06)" in f.text and "5 killed (superseded" in f.text  # each figure kept
+
+
+def test_a_later_lower_count_is_a_disagreement_not_a_rising_toll():
+    reports = [_toll(1, "Wire", "the governor", 30, "2024-11-05"),
+               _toll(2, "Daily", "the army", 4, "2024-11-06")]
+    sources = independent_sources(reports, OutletRegistry.default())
+    g, why = grade(reports, sources)
+    assert g == "contested" and "how many died" in why
+    f = reconcile.fatalities(reports, sources)
+    assert f is not None and (f.low, f.high) == (4, 30) and f.qualifier == "range across sources"
+
+
+def test_a_perpetrator_only_inferred_does_not_contest_a_named_one():
+    named = _stored(1, "Paper A", Claimant("the governor", "the governor", "official"))
+    inferred = _stored(2, "Paper B", Claimant("the police", "the police", "official"))
+    inferred.report.actor1 = Actor("", "Military Forces of Ukraine", "state")  # no words behind it
+    sources = independent_sources([named, inferred], OutletRegistry.default())
+    assert grade([named, inferred], sources)[0] == "corroborated"
+    inferred.report.actor1 = Actor("Ukrainian troops", "Military Forces of Ukraine", "state")
+    assert grade([named, inferred], sources)[0] == "contested"

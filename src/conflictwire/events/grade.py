@@ -8,6 +8,7 @@ quoting one ministry) count as that one claimant.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from collections.abc import Sequence
@@ -17,7 +18,7 @@ from functools import lru_cache
 from conflictwire.annotate.dictionaries import CountryTable, OutletRegistry, name_key
 from conflictwire.data import cached_csv
 from conflictwire.ingest.copies import is_near_duplicate
-from conflictwire.model import StoredReport
+from conflictwire.model import Fatalities, StoredReport
 from conflictwire.taxonomy import family_of
 
 #: Claimant kinds that are a party's own word (carried by outlets, not checked by them).
@@ -176,6 +177,33 @@ def grade(reports: Sequence[StoredReport], sources: SourceGroups) -> tuple[str, 
     return "corroborated", f"{n} independent sources agree: {', '.join(sources.labels)}"
 
 
+def source_figures(reports: Sequence[StoredReport], sources: SourceGroups) -> dict[str, tuple[Fatalities, dt.date | None]]:
+    """Each independent source's figure of dead (its highest) and the day it was published."""
+    by_id = {r.id: r for r in reports}
+    out: dict[str, tuple[Fatalities, dt.date | None]] = {}
+    for label, ids in zip(sources.labels, sources.groups):
+        figs = [(by_id[i].report.fatalities, by_id[i].published) for i in ids]
+        figs = [(f, d) for f, d in figs if f and f.best is not None]
+        if figs:
+            out[label] = max(figs, key=lambda fd: fd[0].best or 0)
+    return out
+
+
+def standing_figures(figures: dict[str, tuple[Fatalities, dt.date | None]]) -> set[str]:
+    """The sources whose figures stand: all, unless the figures rise with the day they were published
+    (a running toll: "at least five" on Tuesday, twelve on Wednesday, 19 on Thursday), when the
+    latest day's figures supersede the earlier, partial counts."""
+    if len(figures) < 2 or any(d is None for _, d in figures.values()):
+        return set(figures)
+    last = max(d for _, d in figures.values() if d)
+    latest = {k for k, (_, d) in figures.items() if d == last}
+    earlier = [f.best or 0 for k, (f, _) in figures.items() if k not in latest]
+    floor = min(figures[k][0].best or 0 for k in latest)
+    if earlier and max(earlier) <= floor and min(earlier) < floor:
+        return latest
+    return set(figures)
+
+
 def _disagreement(reports: Sequence[StoredReport], sources: SourceGroups) -> str | None:
     """What independent sources disagree on (who did it, or how many died), if anything."""
     by_id = {r.id: r for r in reports}
@@ -183,6 +211,7 @@ def _disagreement(reports: Sequence[StoredReport], sources: SourceGroups) -> str
     named: dict[str, set[str]] = {}
     lows: dict[str, int] = {}
     highs: dict[str, float] = {}
+    standing = standing_figures(source_figures(reports, sources))  # a running toll is no disagreement
     for label, ids in zip(sources.labels, sources.groups):
         for rid in ids:
             rep = by_id[rid].report
@@ -192,7 +221,7 @@ def _disagreement(reports: Sequence[StoredReport], sources: SourceGroups) -> str
                 perps.setdefault(label, set()).add(rep.actor1.name)
             named.setdefault(label, set()).update(a.name for a in (rep.actor1, rep.actor2, *rep.associated_actors) if a)
             f = rep.fatalities
-            if f and f.best is not None:
+            if f and f.best is not None and label in standing:
                 # "at least 20" and "dozens" are lower bounds: they disagree with no higher figure
                 open_ended = f.qualifier in _LOWER_BOUNDS
                 lows[label] = max(lows.get(label, 0), f.low if f.low is not None else f.best)

@@ -6,7 +6,7 @@ import statistics
 from collections import Counter
 from collections.abc import Sequence
 
-from conflictwire.events.grade import SourceGroups
+from conflictwire.events.grade import SourceGroups, source_figures, standing_figures
 from conflictwire.model import Actor, DateInfo, Fatalities, Location, StoredReport
 
 _PRECISION_RANK = {"day": 0, "week": 1, "month": 2, "year": 3}
@@ -61,24 +61,26 @@ def actors(reports: Sequence[StoredReport]) -> tuple[Actor | None, Actor | None]
 
 
 def fatalities(reports: Sequence[StoredReport], sources: SourceGroups) -> Fatalities | None:
-    """Low/best/high across independent sources; each source's own figure is its highest."""
-    by_id = {r.id: r for r in reports}
-    per_source: list[tuple[str, Fatalities]] = []
-    for label, ids in zip(sources.labels, sources.groups):
-        figs = [by_id[i].report.fatalities for i in ids if by_id[i].report.fatalities]
-        figs = [f for f in figs if f and f.best is not None]
-        if figs:
-            per_source.append((label, max(figs, key=lambda f: f.best or 0)))
-    if not per_source:
+    """Low/best/high across independent sources, each source's own figure (its highest) kept in the
+    text; a running toll counts its latest figures only (see ``grade.standing_figures``)."""
+    figures = source_figures(reports, sources)
+    if not figures:
         return None
+    standing = standing_figures(figures)
+    per_source = [(label, f) for label, (f, _) in figures.items() if label in standing]
     bests = [f.best for _, f in per_source if f.best is not None]
     lows = [f.low if f.low is not None else f.best for _, f in per_source]
     highs = [f.high if f.high is not None else f.best for _, f in per_source]
-    text = "; ".join(f"{label}: {f.text}" for label, f in per_source)
+    text = "; ".join(f"{label}: {f.text}" + ("" if label in standing else f" (superseded, {d})")
+                     for label, (f, d) in figures.items())
+    if len(per_source) < len(figures):
+        qualifier = "latest count of a rising toll"
+    else:
+        qualifier = per_source[0][1].qualifier if len(per_source) == 1 else "range across sources"
     return Fatalities(
         low=min(x for x in lows if x is not None) if any(x is not None for x in lows) else None,
         best=int(statistics.median_low(bests)) if bests else None,
         high=max(x for x in highs if x is not None) if any(x is not None for x in highs) else None,
         text=text,
-        qualifier=per_source[0][1].qualifier if len(per_source) == 1 else "range across sources",
+        qualifier=qualifier,
     )

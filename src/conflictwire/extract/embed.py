@@ -189,9 +189,14 @@ def quantize(vectors: Sequence[np.ndarray]) -> bytes | None:
     return np.clip(np.rint(mean / norm * 127.0), -127, 127).astype(np.int8).tobytes()
 
 
+@lru_cache(maxsize=1 << 16)
+def _unit(q: bytes) -> np.ndarray:
+    """A ``quantize``d vector as a float unit vector (cached: clustering compares each report often)."""
+    v = np.frombuffer(q, dtype=np.int8).astype(np.float32)
+    norm = float(np.linalg.norm(v))
+    return v / norm if norm else v
+
+
 def similarity(a: bytes, b: bytes) -> float:
     """The cosine similarity of two ``quantize``d vectors."""
-    va = np.frombuffer(a, dtype=np.int8).astype(np.float32)
-    vb = np.frombuffer(b, dtype=np.int8).astype(np.float32)
-    den = float(np.linalg.norm(va) * np.linalg.norm(vb))
-    return float(va @ vb) / den if den else 0.0
+    return float(_unit(a) @ _unit(b))

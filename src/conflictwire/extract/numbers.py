@@ -64,6 +64,11 @@ _NUM_ONLY = rf"(?:{_QUAL}\s+)?{_NUM}"
 _PAIR_RE = re.compile(
     rf"\b(?P<a>{_NUM_ONLY})\s+(?:[\w'-]+\s+){{1,3}}?and\s+(?P<b>{_NUM_ONLY})\s+(?:[\w'-]+\s+){{1,3}}?"
     rf"(?:were\s+|was\s+)?(?:killed|died|dead|lost their lives)\b", re.I)
+#: "The number of people killed when a bomb hit the building on Tuesday rose to 19": the toll and its verb apart.
+_TOLL_ROSE_RE = re.compile(
+    rf"\b(?:(?:death|casualty)\s+toll|number of (?:the\s+)?(?:dead|deaths|(?:\w+\s+)?(?:killed|dead))|toll(?!\s+of\b))\b"
+    rf"[^.;]{{0,140}}?\b(?:rose|risen|climbed|increased|jumped|reached|stood at|stands at|now stands at)\s+(?:to\s+)?"
+    rf"(?P<amount>{_AMOUNT})\b", re.I)
 _TOLL_RE = re.compile(rf"\b(?P<amount>{_AMOUNT})\s+(?:deaths|fatalities|dead|bodies|casualties dead|lives)\b", re.I)
 _WOUNDED_RES = (
     re.compile(rf"\b(?P<amount>{_AMOUNT})\s+{_VICTIM}(?:(?:were|was|have been|had been|others)\s+)*"
@@ -165,7 +170,7 @@ def find_fatalities(text: str) -> list[tuple[Fatalities, int, int]]:
     for m in _ONE_RE.finditer(text):
         if not any(st <= m.start() < en for _, st, en in out):
             out.append((Fatalities(1, 1, 1, m.group(0).strip(), None), m.start(), m.end()))
-    for rx in (_KILLED_AFTER_RE, _KILLED_BEFORE_RE, _LONG_VICTIM_RE, _TOLL_RE):
+    for rx in (_KILLED_AFTER_RE, _KILLED_BEFORE_RE, _LONG_VICTIM_RE, _TOLL_ROSE_RE, _TOLL_RE):
         for m in rx.finditer(text):
             if rx is _KILLED_BEFORE_RE and m.group(0).lower().startswith(("left", "leaving")) and not re.search(
                 r"dead|killed", m.group("tail") or "", re.I
