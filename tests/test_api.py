@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -206,12 +207,19 @@ def test_openapi_document(client: TestClient) -> None:
     assert "post" in doc["paths"]["/api/articles"]
 
 
+def _no_inline_script(page: str) -> bool:
+    """Every script tag of the page loads a file from /static (no inline script)."""
+    tags = re.findall(r"<script[^>]*>", page, flags=re.IGNORECASE)
+    return all(re.fullmatch(r'<script src="/static/[^"<>]+" defer>', tag) for tag in tags)
+
+
 def test_page_lists_events_and_escapes_article_text(client: TestClient) -> None:
     response = client.get("/")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
-    assert "script-src" not in response.headers["content-security-policy"]  # default-src 'none' covers it
+    csp = response.headers["content-security-policy"]
+    assert "default-src 'none'" in csp and "script-src 'self';" in csp and "unsafe" not in csp
     page = response.text
-    assert XSS not in page and "<script" not in page
+    assert XSS not in page and _no_inline_script(page)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page  # the article text, shown but inert
     assert "Group &lt;script&gt;" in page  # the actor name, too
     assert "&quot;quotes&quot; &amp; more" in page
@@ -227,6 +235,7 @@ def test_event_page_escapes_evidence_and_title(client: TestClient) -> None:
     response = client.get("/events/ev-%3C3%3E")
     assert response.status_code == 200
     page = response.text
-    assert XSS not in page and "<script" not in page
-    assert "<mark>Witnesses said &lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert XSS not in page and _no_inline_script(page)
+    assert ">Witnesses said &lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert '<mark class="f-event" title="evidence for: event" data-field="event">Witnesses said' in page
     assert "Title &lt;script&gt;alert(1)&lt;/script&gt;" in page

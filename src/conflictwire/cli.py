@@ -442,14 +442,16 @@ def eval_events(corpus: str, db: str | None, as_json: bool, fast: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True)
 @click.option("--token", envvar="CONFLICTWIRE_TOKEN", help="Bearer token for writes (env CONFLICTWIRE_TOKEN); no token, no writes.")
-def serve(db: str | None, host: str, port: int, token: str | None) -> None:
+@click.option("--read-token", envvar="CONFLICTWIRE_READ_TOKEN",
+              help="Token every read needs, as a bearer token or ?token= (env CONFLICTWIRE_READ_TOKEN); none, reads are open.")
+def serve(db: str | None, host: str, port: int, token: str | None, read_token: str | None) -> None:
     """Serve the page at /, the API under /api/ and the OpenAPI document at /openapi.json."""
     import uvicorn
 
     from conflictwire.api.app import create_app
 
     store = _open_store(db)
-    app = create_app(store, token=token, ingest_fn=_api_ingest(store))
+    app = create_app(store, token=token, ingest_fn=_api_ingest(store), read_token=read_token or None)
     click.echo(f"conflictwire serving {store.url} on http://{host}:{port}/", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")
 

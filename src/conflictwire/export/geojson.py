@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 
 from conflictwire.model import Event
@@ -23,14 +23,20 @@ def event_feature(event: Event) -> dict[str, Any]:
     return {"type": "Feature", "id": event.id, "geometry": geometry, "properties": properties}
 
 
+def iter_geojson(events: Iterable[Event]) -> Iterator[str]:
+    """A FeatureCollection as text chunks, one feature a line, so large exports stream."""
+    yield '{"type": "FeatureCollection", "features": [\n'
+    first = True
+    for event in events:
+        yield ("" if first else ",\n") + json.dumps(event_feature(event), ensure_ascii=False)
+        first = False
+    yield "\n]}\n"
+
+
 def write_geojson(events: Iterable[Event], fp: TextIO) -> int:
     """Write a FeatureCollection, one feature a line so large exports stream; returns the count."""
-    fp.write('{"type": "FeatureCollection", "features": [\n')
-    count = 0
-    for event in events:
-        if count:
-            fp.write(",\n")
-        fp.write(json.dumps(event_feature(event), ensure_ascii=False))
-        count += 1
-    fp.write("\n]}\n")
-    return count
+    chunks = 0
+    for chunk in iter_geojson(events):
+        fp.write(chunk)
+        chunks += 1
+    return chunks - 2  # the opening and closing chunks are not features

@@ -1,6 +1,6 @@
 """Storage of articles, reports and events in SQLite or PostgreSQL (one schema, migrations)."""
 
-from conflictwire.store.db import EventFilter, Store, default_db_path, resolve_url
+from conflictwire.store.db import DEFAULT_SORT, SORTS, EventFilter, Store, default_db_path, resolve_url
 from conflictwire.store.errors import (
     BadDatabaseURL,
     InvalidCursor,
@@ -12,6 +12,8 @@ from conflictwire.store.errors import (
 )
 
 __all__ = [
+    "DEFAULT_SORT",
+    "SORTS",
     "BadDatabaseURL",
     "EventFilter",
     "InvalidCursor",

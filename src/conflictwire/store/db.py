@@ -175,6 +175,8 @@ class EventFilter:
     actor: str | None = None
     #: Case-insensitive substring of the event's stored JSON.
     q: str | None = None
+    #: The event location's admin1 (province, state), exact but case-insensitive.
+    admin1: str | None = None
 
     def conditions(self) -> list[ColumnElement[bool]]:
         """SQL conditions for this filter (all bound parameters)."""
@@ -201,37 +203,99 @@ class EventFilter:
             cond.append(e.actors.ilike(_like_pattern(self.actor), escape="\\"))
         if self.q:
             cond.append(cast(e.data, Text).ilike(_like_pattern(self.q), escape="\\"))
+        if self.admin1:
+            cond.append(func.lower(e.admin1) == self.admin1.lower())
         return cond
 
 
-def encode_cursor(date_value: dt.date | None, event_id: str) -> str:
-    """An opaque cursor for the position after the event (date_value, event_id)."""
-    raw = json.dumps([date_value.isoformat() if date_value else None, event_id]).encode()
+@dataclass(frozen=True)
+class SortOrder:
+    """An order of event lists: one column, then the event id to break ties.
+
+    Rows whose column is NULL (undated events, unknown fatalities) come last, ordered by id. Descending
+    orders break ties by id ascending and ascending orders by id descending, so that one index on
+    ``(column DESC, id)`` serves both directions.
+    """
+
+    name: str
+    column: str
+    descending: bool
+
+
+#: The orders ``list_events`` accepts, by name; the first is the default.
+SORTS: dict[str, SortOrder] = {
+    o.name: o
+    for o in (
+        SortOrder("date_desc", "date_value", True),
+        SortOrder("date_asc", "date_value", False),
+        SortOrder("fatalities_desc", "fatalities_best", True),
+        SortOrder("sources_desc", "independent_sources", True),
+    )
+}
+DEFAULT_SORT = "date_desc"
+
+#: Integer sort keys in a cursor must fit the database's integer column.
+_MAX_INT_KEY = 2**31 - 1
+
+
+def _sort_order(name: str | None) -> SortOrder:
+    """The SortOrder of a name; raises InvalidQuery for an unknown one."""
+    order = SORTS.get(name or DEFAULT_SORT)
+    if order is None:
+        raise InvalidQuery(f"unknown sort {name!r}; use one of {', '.join(SORTS)}")
+    return order
+
+
+def _key_text(value: Any) -> Any:
+    """A sort key as JSON (dates as ISO text)."""
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def encode_cursor(key: Any, event_id: str, sort: str = DEFAULT_SORT) -> str:
+    """An opaque cursor for the position after the event with this sort key and id, in this order."""
+    raw = json.dumps({"s": sort, "k": _key_text(key), "id": event_id}, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[dt.date | None, str]:
-    """The (date_value, event_id) inside a cursor; raises InvalidCursor for anything else."""
+def _parse_key(order: SortOrder, key: Any) -> Any:
+    """A cursor's sort key checked against the column it orders by."""
+    if key is None:
+        return None
+    if order.column == "date_value":
+        if not isinstance(key, str):
+            raise ValueError("date key is not text")
+        return dt.date.fromisoformat(key)
+    if isinstance(key, bool) or not isinstance(key, int) or abs(key) > _MAX_INT_KEY:
+        raise ValueError("integer key out of range")
+    return key
+
+
+def decode_cursor(cursor: str, sort: str = DEFAULT_SORT) -> tuple[Any, str]:
+    """The (sort key, event_id) inside a cursor made for ``sort``; raises InvalidCursor for anything else.
+
+    Cursors of the first format, ``[date, id]``, are read as cursors of the default order.
+    """
+    order = _sort_order(sort)
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        date_text, event_id = json.loads(raw)
-        if not isinstance(event_id, str) or not (date_text is None or isinstance(date_text, str)):
+        data = json.loads(raw)
+        if isinstance(data, list) and len(data) == 2:
+            data = {"s": DEFAULT_SORT, "k": data[0], "id": data[1]}
+        if not isinstance(data, dict) or set(data) != {"s", "k", "id"}:
+            raise ValueError("wrong shape")
+        made_for, key, event_id = data["s"], data["k"], data["id"]
+        if not isinstance(event_id, str) or not isinstance(made_for, str):
             raise ValueError("wrong types")
-        return (dt.date.fromisoformat(date_text) if date_text else None), event_id
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as exc:
+        if made_for != order.name:
+            raise InvalidCursor(
+                f"this cursor belongs to sort={made_for[:40]}, not sort={order.name}; "
+                "start again without a cursor or keep the sort"
+            )
+        return _parse_key(order, key), event_id
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError, RecursionError) as exc:
+        if isinstance(exc, InvalidCursor):
+            raise
         raise InvalidCursor(f"not a cursor from this API: {cursor[:40]!r}") from exc
-
-
-def _after_cursor(date_value: dt.date | None, event_id: str) -> ColumnElement[bool]:
-    """Rows after (date_value, event_id) in the order date_value desc nulls last, id asc."""
-    e = s.events.c
-    if date_value is None:
-        return and_(e.date_value.is_(None), e.id > event_id)
-    return or_(
-        e.date_value < date_value,
-        and_(e.date_value == date_value, e.id > event_id),
-        e.date_value.is_(None),
-    )
 
 
 def _insert_ignoring(conn: Connection, table: Table, key: str) -> Insert:
@@ -619,34 +683,62 @@ class Store:
             ]
 
     def list_events(
-        self, filters: EventFilter, cursor: str | None = None, limit: int = 100
+        self, filters: EventFilter, cursor: str | None = None, limit: int = 100, sort: str | None = None
     ) -> tuple[list[Event], str | None]:
-        """One page of events, newest first (undated last), and the cursor of the next page."""
+        """One page of events in ``sort`` order (default newest first; NULL keys last), and the next cursor.
+
+        A cursor is only valid with the sort it was made for. The rows with a key come from an index
+        scan in key order; only when those run out are the rows without one read, by id.
+        """
         if limit < 1:
             raise InvalidQuery("limit must be at least 1")
+        order = _sort_order(sort)
         e = s.events.c
+        column = e[order.column]
         cond = filters.conditions()
+        key: Any = None
+        after_id: str | None = None
+        in_null_part = False
         if cursor:
-            cond.append(_after_cursor(*decode_cursor(cursor)))
-        stmt = (
-            select(s.events)
-            .where(*cond)
-            .order_by(e.date_value.desc().nulls_last(), e.id.asc())
-            .limit(limit + 1)  # one more than asked tells whether a next page exists
-        )
+            key, after_id = decode_cursor(cursor, order.name)
+            in_null_part = key is None
+        want = limit + 1  # one more than asked tells whether a next page exists
         with self.transaction() as conn:
-            rows = conn.execute(stmt).all()
+            rows: list[Row[Any]] = []
+            if not in_null_part:
+                keyed = [*cond, column.is_not(None)]
+                if after_id is not None:
+                    # "key beyond, or key equal and id beyond", written with a plain bound on the key so
+                    # that the planner scans the index from the cursor on (an OR of the two makes SQLite
+                    # read and sort every row past the cursor, each page).
+                    if order.descending:
+                        keyed += [column <= key, or_(column < key, e.id > after_id)]
+                    else:
+                        keyed += [column >= key, or_(column > key, e.id < after_id)]
+                ordering = (column.desc(), e.id.asc()) if order.descending else (column.asc(), e.id.desc())
+                rows = list(conn.execute(select(s.events).where(*keyed).order_by(*ordering).limit(want)))
+            if len(rows) < want:
+                unkeyed = [*cond, column.is_(None)]
+                if in_null_part and after_id is not None:
+                    unkeyed.append(e.id > after_id)
+                stmt = select(s.events).where(*unkeyed).order_by(e.id.asc()).limit(want - len(rows))
+                rows.extend(conn.execute(stmt))
             page = rows[:limit]
             events = self._events_from_rows(conn, page)
-        next_cursor = encode_cursor(page[-1].date_value, page[-1].id) if len(rows) > limit else None
+        next_cursor = None
+        if len(rows) > limit:
+            last = page[-1]
+            next_cursor = encode_cursor(getattr(last, order.column), last.id, order.name)
         return events, next_cursor
 
-    def iter_events(self, filters: EventFilter | None = None, page_size: int = 500) -> Iterator[Event]:
-        """Every event matching ``filters``, page by page so memory stays bounded."""
+    def iter_events(
+        self, filters: EventFilter | None = None, page_size: int = 500, sort: str | None = None
+    ) -> Iterator[Event]:
+        """Every event matching ``filters`` in ``sort`` order, page by page so memory stays bounded."""
         filters = filters or EventFilter()
         cursor: str | None = None
         while True:
-            events, cursor = self.list_events(filters, cursor, page_size)
+            events, cursor = self.list_events(filters, cursor, page_size, sort)
             yield from events
             if cursor is None:
                 return

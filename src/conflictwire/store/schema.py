@@ -106,6 +106,14 @@ events = Table(
     Index("ix_events_event_type", "event_type"),
 )
 
+# The list orders of the API (store.db.SORTS): one index per sort column, key descending then id, scanned
+# forwards for the descending order and backwards for the ascending one; the country one serves the
+# most common filter in the default order without a sort.
+Index("ix_events_date_order", events.c.date_value.desc(), events.c.id)
+Index("ix_events_fatalities_order", events.c.fatalities_best.desc(), events.c.id)
+Index("ix_events_sources_order", events.c.independent_sources.desc(), events.c.id)
+Index("ix_events_country_date", events.c.country_code, events.c.date_value.desc(), events.c.id)
+
 event_versions = Table(
     "event_versions",
     metadata,

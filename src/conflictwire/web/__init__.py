@@ -1,5 +1,9 @@
-"""The web page: server-rendered HTML, every value escaped, no script."""
+"""The web page: the map page (server-rendered shell and list, script in static files) and the event page.
 
-from conflictwire.web.pages import evidence_html, render_event, render_event_list
+Every value is escaped on the server; the script inserts data as text only.
+"""
 
-__all__ = ["evidence_html", "render_event", "render_event_list"]
+from conflictwire.web.pages import evidence_html, highlighted_text, render_event, render_index
+from conflictwire.web.routes import STATIC_DIR, install_pages
+
+__all__ = ["STATIC_DIR", "evidence_html", "highlighted_text", "install_pages", "render_event", "render_index"]
