@@ -11,6 +11,7 @@ rather than through the pipeline. Then starts ``conflictwire serve`` (one uvicor
 and runs ``wrk`` against:
 
   * ``/api/events`` (the first page of 100, newest first),
+  * ``/api/events?reports=false`` (the same page without the reports, as the map page asks for it),
   * ``/api/events?country_code=SY&min_sources=2`` (a filtered first page),
   * ``/api/events?sort=fatalities_desc&limit=20`` (another order, a smaller page),
   * ``/api/events/{id}`` (one event with sources and versions; a random one of 1,000 ids a request).
@@ -209,6 +210,7 @@ def bench_store(label: str, url: str, path: Path | None, events: list[Event], ar
     ids = [f"/api/events/{events[rng.randrange(len(events))].id}" for _ in range(1000)]
     targets = [
         ("/api/events", None),
+        ("/api/events?reports=false", None),
         ("/api/events?country_code=SY&min_sources=2", None),
         ("/api/events?sort=fatalities_desc&limit=20", None),
         ("/api/events/{id} (1,000 random ids)", ids),

@@ -132,6 +132,16 @@ def test_filtered_sort_pages(client: TestClient, sort: str) -> None:
     assert seen == expected_order(sort, [s for s in SPECS if s["country_code"] == "SY"])
 
 
+def test_events_without_reports_are_the_same_events_lighter(client: TestClient) -> None:
+    full = client.get("/api/events", params={"limit": 5}).json()
+    light = client.get("/api/events", params={"limit": 5, "reports": "false"}).json()
+    assert [e["id"] for e in light["events"]] == [e["id"] for e in full["events"]] and light["next"] == full["next"]
+    assert any(e["reports"] for e in full["events"])
+    assert all("reports" not in e for e in light["events"])
+    for a, b in zip(full["events"], light["events"]):
+        assert {k: v for k, v in a.items() if k != "reports"} == b
+
+
 def test_cursor_of_another_sort_is_refused(client: TestClient) -> None:
     cursor = client.get("/api/events", params={"sort": "fatalities_desc", "limit": 2}).json()["next"]
     error = _assert_error(client.get("/api/events", params={"cursor": cursor}), 400, "invalid_cursor")

@@ -364,10 +364,12 @@ def create_app(store: Store, token: str | None = None, ingest_fn: IngestFn | Non
         cursor: Annotated[str | None, Query(max_length=1000)] = None,
         limit: Annotated[int, Query(ge=1, le=_MAX_LIMIT)] = 100,
         sort: Annotated[SortName, Query(description="order; a cursor only works with its own sort")] = "date_desc",
+        reports: Annotated[bool, Query(description="false: events without their reports (faster; for lists and "
+                                                   "maps), as GET /api/events/{id} gives them")] = True,
     ) -> Response:
         """Events matching the filters, newest first by default; pass ``next`` back as ``cursor``."""
-        events, next_cursor = store.list_events(filters, cursor, limit, sort)
-        return JSONResponse({"events": [ev.to_dict() for ev in events], "next": next_cursor})
+        events, next_cursor = store.list_events(filters, cursor, limit, sort, with_reports=reports)
+        return JSONResponse({"events": [ev.to_dict(with_reports=reports) for ev in events], "next": next_cursor})
 
     @app.get("/api/export", response_class=StreamingResponse,
              responses={200: {"description": "the events as a file",

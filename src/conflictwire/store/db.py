@@ -683,9 +683,11 @@ class Store:
             ]
 
     def list_events(
-        self, filters: EventFilter, cursor: str | None = None, limit: int = 100, sort: str | None = None
+        self, filters: EventFilter, cursor: str | None = None, limit: int = 100, sort: str | None = None,
+        with_reports: bool = True,
     ) -> tuple[list[Event], str | None]:
         """One page of events in ``sort`` order (default newest first; NULL keys last), and the next cursor.
+        Without ``with_reports`` the events come without their reports (a list or a map needs none).
 
         A cursor is only valid with the sort it was made for. The rows with a key come from an index
         scan in key order; only when those run out are the rows without one read, by id.
@@ -724,7 +726,10 @@ class Store:
                 stmt = select(s.events).where(*unkeyed).order_by(e.id.asc()).limit(want - len(rows))
                 rows.extend(conn.execute(stmt))
             page = rows[:limit]
-            events = self._events_from_rows(conn, page)
+            if with_reports:
+                events = self._events_from_rows(conn, page)
+            else:
+                events = [codec.event_from_data(row.id, row.data, row.version, []) for row in page]
         next_cursor = None
         if len(rows) > limit:
             last = page[-1]

@@ -132,6 +132,7 @@
     function page(cursor, n) {
       var params = new URLSearchParams(base);
       params.set("limit", String(PAGE_SIZE));
+      params.set("reports", "false");  // the list and the map need no reports; the event page has them
       if (cursor) { params.set("cursor", cursor); }
       return fetch("/api/events?" + params.toString(), { headers: { "Accept": "application/json" } })
         .then(function (response) {
