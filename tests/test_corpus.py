@@ -49,11 +49,6 @@ _KNOWN_FAILURES: dict[str, str] = {
     "mozambique-macomia-raid": (
         "place resolves to the province named in the lead ('Cabo Delgado province', ADM1, 37 km off) instead of "
         "Macomia town"),
-    "nigeria-kufana-abduction": (
-        "the wire lede ('Gunmen kidnapped at least 47 people in a night-time raid ..., police said on Tuesday') is "
-        "dated by the statement day, as it dates nothing else, and typed apart from its next sentence ('stormed "
-        "Kufana ... on Sunday night', Armed clash): the wire story makes two reports two days apart, and the "
-        "undated roundup mention joins the Tuesday one, whose evidence reads closest to it"),
 }
 
 

@@ -29,3 +29,13 @@ def test_parts_apart_wraps_round_the_clock():
     assert parts_apart("morning", "evening") and parts_apart("afternoon", "night")
     assert not parts_apart("evening", "night") and not parts_apart("night", "morning")
     assert not parts_apart("morning", "morning")
+
+
+def test_clock_hours_and_how_far_apart_they_are():
+    from conflictwire.extract.dates import clock_hour, hours_apart
+
+    assert clock_hour("at about 9:20 a.m.") == pytest.approx(9 + 20 / 60)
+    assert clock_hour("at about 21:40") == pytest.approx(21 + 40 / 60)
+    assert clock_hour("at 0300 GMT") == 3.0
+    assert clock_hour("between 9 a.m. and 11 a.m.") is None  # two times: no one time
+    assert hours_apart(23.0, 1.0) == 2.0 and hours_apart(7.0, 22.5) == 8.5

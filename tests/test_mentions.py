@@ -62,3 +62,24 @@ def test_a_denial_is_dated_by_the_incident_it_denies_not_by_the_statement(extrac
     assert denied
     assert denied[0].date.value != "2024-05-16"
     assert denied[0].date.value in (None, "2024-05-14")
+
+
+def test_a_lede_dated_only_by_its_statement_takes_the_day_its_next_paragraph_tells(extractor):
+    text = ("Gunmen abducted at least 30 people in a raid on a farming village in Zamfara state, police said on "
+            "Thursday.\n\n"
+            "The attackers stormed Bungudu on Tuesday night, shooting two men dead before marching villagers into "
+            "the forest, a police spokesman said.")
+    reports = extractor.extract(text, published=dt.date(2024, 6, 6))
+    violent = [r for r in reports if r.event_type in ("Violence against civilians", "Battles")]
+    assert len(violent) == 1, [(r.sub_event_type, r.date) for r in reports]
+    assert violent[0].date.value == "2024-06-04"
+
+
+def test_two_strikes_told_apart_by_the_hour_stay_two_reports(extractor):
+    text = ("A drone hit a warehouse in the east of Kharkiv at about 7:10 a.m. on Monday, injuring a driver, "
+            "the mayor said.\n\n"
+            "At about 10:30 p.m., a guided bomb struck a school building in the north of the city, killing two "
+            "guards, the regional governor said.")
+    reports = extractor.extract(text, published=dt.date(2025, 2, 18))
+    parts = sorted(r.date.part_of_day or "" for r in reports if r.sub_event_type == "Air/drone strike")
+    assert parts == ["morning", "night"], [(r.sub_event_type, r.date) for r in reports]

@@ -184,13 +184,9 @@ _CLOCK = re.compile(
     re.I)
 
 
-def part_of_day(text: str) -> str | None:
-    """The one part of the day ("morning", "afternoon", "evening", "night") a text times its event
-    at, from words ("on Tuesday evening", "overnight") and clock times ("at 9:20 a.m.", "at about
-    21:40"); None when it names none or several ("a morning drone and an evening bomb")."""
-    found: set[str] = set()
-    for m in _PART_WORDS.finditer(text):
-        found.add(next(k for k, v in m.groupdict().items() if v))
+def _clock_hours(text: str) -> list[float]:
+    """The clock times a text names, as hours (0-24): "9:20 a.m." 9.33, "21:40" 21.67, "0300 GMT" 3."""
+    out = []
     for m in _CLOCK.finditer(text):
         hour = int(m.group("h") or m.group("mil"))
         ampm = (m.group("ampm") or "").lower()
@@ -200,6 +196,31 @@ def part_of_day(text: str) -> str | None:
             hour += 12
         elif ampm.startswith("a") and hour == 12:
             hour = 0
+        minutes = m.group("m") or (m.group(0).strip()[2:4] if m.group("mil") else None)
+        out.append(hour + (int(minutes) / 60 if minutes and minutes.isdigit() else 0.0))
+    return out
+
+
+def clock_hour(text: str) -> float | None:
+    """The one clock time a text names, in hours, or None (none, or several)."""
+    hours = _clock_hours(text)
+    return hours[0] if len(hours) == 1 else None
+
+
+def hours_apart(a: float, b: float) -> float:
+    """Hours between two clock times round the clock (23:00 and 01:00 are two hours apart)."""
+    d = abs(a - b) % 24
+    return min(d, 24 - d)
+
+
+def part_of_day(text: str) -> str | None:
+    """The one part of the day ("morning", "afternoon", "evening", "night") a text times its event
+    at, from words ("on Tuesday evening", "overnight") and clock times ("at 9:20 a.m.", "at about
+    21:40"); None when it names none or several ("a morning drone and an evening bomb")."""
+    found: set[str] = set()
+    for m in _PART_WORDS.finditer(text):
+        found.add(next(k for k, v in m.groupdict().items() if v))
+    for hour in _clock_hours(text):
         found.add("morning" if 5 <= hour < 12 else "afternoon" if 12 <= hour < 17
                   else "evening" if 17 <= hour < 22 else "night")
     return found.pop() if len(found) == 1 else None

@@ -36,7 +36,7 @@ from conflictwire.extract.actors import (
     with_article,
 )
 from conflictwire.extract.cues import CueHit, CueLexicon
-from conflictwire.extract.dates import event_date, part_of_day, parts_apart
+from conflictwire.extract.dates import clock_hour, event_date, hours_apart, part_of_day, parts_apart
 from conflictwire.extract.deaths import find_deaths
 from conflictwire.extract.embed import SentenceEmbedder, get_embedder, quantize
 from conflictwire.extract.modality import (
@@ -72,6 +72,9 @@ WEAK_THRESHOLD = 0.5
 TYPER_TRUST = 0.5
 #: The fast typer's probability from which a cue-less sentence is embedded for the full typer.
 GATE_PROBABILITY = 0.3
+#: Two clock times in one article this many hours apart are two incidents (one strike is not told at
+#: 7:10 and at 22:30; a raid from 23:00 into the small hours is).
+CLOCK_APART_HOURS = 6
 #: The typer's probability from which it makes a mention of a sentence with no cue at all.
 TYPER_ALONE = 0.7
 #: Mentions dated this long before publication are background, not news of a new incident.
@@ -533,6 +536,9 @@ class Extractor:
             target = next((m for m in merged if _same_incident(m, d)), None)
             if target is None and _refers_back(d) and merged and merged[-1].mentions[0].sub_type == d.mentions[0].sub_type:
                 target = merged[-1]  # "The clash pitted ...": a definite mention of the incident just told
+            if target is None and merged and _tells_when(merged[-1], d):
+                target = merged[-1]
+                target.date = d.date
             if target is None:
                 merged.append(d)
                 continue
@@ -890,12 +896,34 @@ def _same_incident(a: Draft, b: Draft) -> bool:
     return _same_incident_fields(a, b)
 
 
+def _tells_when(lede: Draft, d: Draft) -> bool:
+    """Whether ``d``, in the next paragraph, tells when the incident of a lede dated only by the day it
+    was reported happened ("Gunmen kidnapped 47 people in a raid ..., police said on Tuesday." /
+    "The attackers stormed the village on Sunday night, ..."): wire copy's lede and its elaboration."""
+    if not (lede.date and lede.date[0].value and _statement_time(lede.mentions[0].sent.doc, lede.date[1])):
+        return False
+    if not (d.date and d.date[0].value) or _statement_time(d.mentions[0].sent.doc, d.date[1]):
+        return False
+    fam = family_of(event_type_of(lede.mentions[0].sub_type))
+    if fam != "violent" or family_of(event_type_of(d.mentions[0].sub_type)) != fam:
+        return False
+    if d.mentions[0].para - lede.mentions[-1].para > 1 or d.date[0].value > lede.date[0].value:
+        return False  # not the next paragraph, or "dated" after the statement that reports it
+    if lede.place and d.place and None not in (lede.place[0].lat, d.place[0].lat):
+        return _km(lede.place[0], d.place[0]) <= 75
+    return True
+
+
 def _same_incident_fields(a: Draft, b: Draft) -> bool:
     """Whether two drafts' dates, times of day and places allow one incident."""
     parts_a = {p for p in (part_of_day(m.sent.text) for m in a.mentions) if p}
     parts_b = {p for p in (part_of_day(m.sent.text) for m in b.mentions) if p}
     if any(parts_apart(x, y) for x in parts_a for y in parts_b):
         return False  # "in the first attack, shortly after 9 a.m." and "at about 9:40 p.m., a bomb struck"
+    hours_a = {h for h in (clock_hour(m.sent.text) for m in a.mentions) if h is not None}
+    hours_b = {h for h in (clock_hour(m.sent.text) for m in b.mentions) if h is not None}
+    if any(hours_apart(x, y) >= CLOCK_APART_HOURS for x in hours_a for y in hours_b):
+        return False  # "at 7:10 a.m." and "at 10:30 p.m.": night and morning neighbour, these hours do not
     if a.date and b.date and a.date[0].value and b.date[0].value:
         da, db = dt.date.fromisoformat(a.date[0].value), dt.date.fromisoformat(b.date[0].value)
         if abs((da - db).days) > 1:
