@@ -7,7 +7,7 @@ Fills a SQLite store (and, with ``--pg URL``, a PostgreSQL one too; the URL's da
 give it an empty one) with ``--events`` synthetic events in the shape the pipeline makes (the hot spots,
 types and actors of bench/cluster_bench.py; one to eight reports each from different articles, a share
 undated or without fatalities, grades from the source counts), written with direct batched inserts
-rather than through the pipeline. Then starts ``conflictwire serve`` (one uvicorn process) on loopback
+rather than through the pipeline. Then starts ``conflictwire serve`` (``--workers 1``, then 2) on loopback
 and runs ``wrk`` against:
 
   * ``/api/events`` (the first page of 100, newest first),
@@ -149,10 +149,11 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(db: str) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(db: str, workers: int = 1) -> tuple[subprocess.Popen[bytes], str]:
     """``conflictwire serve`` on a free loopback port, once it answers."""
     port = _free_port()
-    exe = [sys.executable, "-m", "conflictwire.cli", "serve", "--db", db, "--port", str(port)]
+    exe = [sys.executable, "-m", "conflictwire.cli", "serve", "--db", db, "--port", str(port),
+           "--workers", str(workers)]
     env = {k: v for k, v in os.environ.items() if k not in ("CONFLICTWIRE_READ_TOKEN",)}
     proc = subprocess.Popen(exe, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     base = f"http://127.0.0.1:{port}"
@@ -215,19 +216,21 @@ def bench_store(label: str, url: str, path: Path | None, events: list[Event], ar
         ("/api/events?sort=fatalities_desc&limit=20", None),
         ("/api/events/{id} (1,000 random ids)", ids),
     ]
-    proc, base = start_server(url)
-    try:
-        print(f"{label}: wrk -t{args.threads} -c{args.connections} -d{args.duration}s, one uvicorn process")
-        print(f"  {'URL':48} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}  errors")
-        for name, paths in targets:
-            url_ = base + (name if paths is None else "/")
-            run_wrk(url_, argparse.Namespace(**{**vars(args), "duration": 2}), paths, workdir)  # warm-up
-            r = run_wrk(url_, args, paths, workdir)
-            print(f"  {name:48} {r['rps']:8.1f} {r['p50']:8.1f} {r['p95']:8.1f} {r['p99']:8.1f}  "
-                  f"{r['errors']} (+{r['non2xx']} non-2xx of {r['requests']})", flush=True)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    for workers in (int(w) for w in args.workers.split(",")):
+        proc, base = start_server(url, workers)
+        try:
+            print(f"{label}: wrk -t{args.threads} -c{args.connections} -d{args.duration}s, "
+                  f"serve --workers {workers}")
+            print(f"  {'URL':48} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}  errors")
+            for name, paths in targets:
+                url_ = base + (name if paths is None else "/")
+                run_wrk(url_, argparse.Namespace(**{**vars(args), "duration": 2}), paths, workdir)  # warm-up
+                r = run_wrk(url_, args, paths, workdir)
+                print(f"  {name:48} {r['rps']:8.1f} {r['p50']:8.1f} {r['p95']:8.1f} {r['p99']:8.1f}  "
+                      f"{r['errors']} (+{r['non2xx']} non-2xx of {r['requests']})", flush=True)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -239,6 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--keep", action="store_true", help="keep the temporary SQLite file")
+    parser.add_argument("--workers", default="1,2", help="server processes to measure, comma-separated")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         print("wrk is not installed: apt-get install wrk (Debian/Ubuntu) or brew install wrk (macOS)",

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -135,25 +136,34 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_serve_answers_over_http(tmp_path):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_answers_over_http(tmp_path, workers):
     db = str(tmp_path / "cw.db")
     (tmp_path / "a.txt").write_text(GOOD_TEXT, encoding="utf-8")
     CliRunner().invoke(main, ["ingest", str(tmp_path / "a.txt"), "--db", db, "--published", "2024-06-26"])
     port = _free_port()
-    exe = [sys.executable, "-m", "conflictwire.cli", "serve", "--db", db, "--port", str(port)]
-    proc = subprocess.Popen(exe, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ})
+    exe = [sys.executable, "-m", "conflictwire.cli", "serve", "--db", db, "--port", str(port), "--workers", str(workers)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONFLICTWIRE_")}
+    if workers > 1:
+        exe += ["--read-token", "s3cret"]  # each worker process must get the token too
+    proc = subprocess.Popen(exe, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    token = "?token=s3cret" if workers > 1 else ""
     try:
         body = None
-        for _ in range(100):
+        for _ in range(150):
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/events", timeout=2) as r:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/events{token}", timeout=2) as r:
                     body = json.loads(r.read())
                 break
             except OSError:
                 time.sleep(0.2)
+        if workers > 1:
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/events", timeout=5)
+            assert refused.value.code == 401
         assert body is not None, proc.stderr.read1().decode() if proc.poll() is not None else "server did not answer"
         assert body["events"] and body["events"][0]["event_type"]
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/{token}", timeout=5) as r:
             page = r.read().decode()
         assert "Kautikari" in page or body["events"][0]["id"] in page
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/openapi.json", timeout=5) as r:

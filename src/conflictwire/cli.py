@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -451,16 +452,40 @@ def eval_events(corpus: str, db: str | None, as_json: bool, fast: bool, shuffle:
 @click.option("--token", envvar="CONFLICTWIRE_TOKEN", help="Bearer token for writes (env CONFLICTWIRE_TOKEN); no token, no writes.")
 @click.option("--read-token", envvar="CONFLICTWIRE_READ_TOKEN",
               help="Token every read needs, as a bearer token or ?token= (env CONFLICTWIRE_READ_TOKEN); none, reads are open.")
-def serve(db: str | None, host: str, port: int, token: str | None, read_token: str | None) -> None:
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Server processes (each answers requests on its own core).")
+def serve(db: str | None, host: str, port: int, token: str | None, read_token: str | None, workers: int) -> None:
     """Serve the page at /, the API under /api/ and the OpenAPI document at /openapi.json."""
     import uvicorn
 
     from conflictwire.api.app import create_app
 
     store = _open_store(db)
+    click.echo(f"conflictwire serving {store.url} on http://{host}:{port}/"
+               + (f" with {workers} worker processes" if workers > 1 else ""), err=True)
+    if workers > 1:
+        # each worker process builds its own app from the environment (uvicorn imports the factory)
+        os.environ.update({_SERVE_DB: store.engine.url.render_as_string(hide_password=False),
+                           "CONFLICTWIRE_TOKEN": token or "",
+                           "CONFLICTWIRE_READ_TOKEN": read_token or ""})
+        store.close()
+        uvicorn.run("conflictwire.cli:app_from_env", factory=True, workers=workers, host=host, port=port,
+                    log_level="warning")
+        return
     app = create_app(store, token=token, ingest_fn=_api_ingest(store), read_token=read_token or None)
-    click.echo(f"conflictwire serving {store.url} on http://{host}:{port}/", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+_SERVE_DB = "CONFLICTWIRE_SERVE_DB"
+
+
+def app_from_env() -> Any:
+    """The app of one ``serve --workers`` process: store and tokens from the environment ``serve`` set."""
+    from conflictwire.api.app import create_app
+
+    store = _open_store(os.environ[_SERVE_DB])
+    return create_app(store, token=os.environ.get("CONFLICTWIRE_TOKEN") or None, ingest_fn=_api_ingest(store),
+                      read_token=os.environ.get("CONFLICTWIRE_READ_TOKEN") or None)
 
 
 def _api_ingest(store: Any) -> Any:

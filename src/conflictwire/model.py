@@ -70,7 +70,7 @@ class Location:
     score: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        d = dataclasses.asdict(self)
+        d = dict(vars(self))  # flat scalar fields: a shallow copy is a deep one
         d.pop("feature_code")
         d.pop("score")
         return d
@@ -86,7 +86,7 @@ class DateInfo:
     part_of_day: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return dict(vars(self))  # flat scalar fields: a shallow copy is a deep one
 
     @property
     def as_date(self) -> dt.date | None:
@@ -102,7 +102,7 @@ class Fatalities:
     qualifier: str | None = None  # "at least", "more than", "up to", "about", "dozens", ...
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return dict(vars(self))  # flat scalar fields: a shallow copy is a deep one
 
 
 @dataclass
@@ -113,7 +113,7 @@ class Quantity:
     text: str
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return dict(vars(self))  # flat scalar fields: a shallow copy is a deep one
 
 
 @dataclass
@@ -123,7 +123,7 @@ class Claimant:
     kind: ClaimantKind
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return dict(vars(self))  # flat scalar fields: a shallow copy is a deep one
 
 
 @dataclass
@@ -218,7 +218,7 @@ class Article:
         return hashlib.sha256(norm.encode("utf-8")).hexdigest()
 
     def to_dict(self) -> dict[str, Any]:
-        d = dataclasses.asdict(self)
+        d = dict(vars(self))  # flat scalar fields: a shallow copy is a deep one
         d["published"] = self.published.isoformat() if self.published else None
         d["content_hash"] = self.content_hash
         return d

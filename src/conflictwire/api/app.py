@@ -194,7 +194,7 @@ def _no_nul(name: str, value: str | None) -> str | None:
     return value
 
 
-def event_filter(
+async def event_filter(
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
     bbox: Annotated[str | None, Query(description="min_lon,min_lat,max_lon,max_lat")] = None,
@@ -357,9 +357,12 @@ def create_app(store: Store, token: str | None = None, ingest_fn: IngestFn | Non
         _check_token(request, token)
 
     # The two busiest routes answer with JSON they encode themselves: FastAPI's generic encoding of a
-    # page of 100 events costs several times the database query (see bench/api_bench.py).
+    # page of 100 events costs several times the database query (see bench/api_bench.py). They (and
+    # their filter dependency) are coroutines that call the store directly: each request is a few
+    # milliseconds of Python, and under load running them one after another on the event loop gave
+    # three times the requests per second of a thread pool whose threads fight over the GIL.
     @app.get("/api/events", responses=_READ_ERRORS, response_model=EventsPage)
-    def list_events(
+    async def list_events(
         filters: Annotated[EventFilter, Depends(event_filter)],
         cursor: Annotated[str | None, Query(max_length=1000)] = None,
         limit: Annotated[int, Query(ge=1, le=_MAX_LIMIT)] = 100,
@@ -396,7 +399,7 @@ def create_app(store: Store, token: str | None = None, ingest_fn: IngestFn | Non
                                  headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     @app.get("/api/events/{event_id}", responses=_ONE_ERRORS, response_model=dict[str, Any])
-    def get_event(event_id: str) -> Response:
+    async def get_event(event_id: str) -> Response:
         """One event with its reports, source articles and version history."""
         event = store.get_event(event_id) if "\x00" not in event_id else None
         if event is None:

@@ -35,7 +35,7 @@ def install_pages(app: FastAPI, store: Store) -> None:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def index(
+    async def index(
         filters: Annotated[EventFilter, Depends(event_filter)],
         cursor: Annotated[str | None, Query(max_length=1000)] = None,
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
@@ -56,7 +56,7 @@ def install_pages(app: FastAPI, store: Store) -> None:
         return HTMLResponse(render_index(events, articles, query, next_query, token))
 
     @app.get("/events/{event_id}", response_class=HTMLResponse, include_in_schema=False)
-    def event_page(event_id: str, token: Annotated[str | None, Query(max_length=1000)] = None) -> HTMLResponse:
+    async def event_page(event_id: str, token: Annotated[str | None, Query(max_length=1000)] = None) -> HTMLResponse:
         """One event's page."""
         event = store.get_event(event_id) if "\x00" not in event_id else None
         if event is None:
