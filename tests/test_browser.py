@@ -284,6 +284,29 @@ def test_brushing_the_timeline_filters_dates(page: Any, server: str) -> None:
     page.watch.assert_clean()
 
 
+def test_the_timeline_brushes_from_the_keyboard(page: Any, server: str) -> None:
+    everything = _all_events(server)
+    page.goto(f"{server}/")
+    _wait_list(page, len(everything))
+    page.focus("#timeline svg")
+    page.keyboard.press("End")  # the latest bin
+    for _ in range(3):
+        page.keyboard.press("Shift+ArrowLeft")  # stretched three bins back
+    assert "Selected" in (page.get_attribute("#timeline svg", "aria-label") or "")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"date_from=.*date_to="))
+    query = _query(page.url)
+    expected = _all_events(server, date_from=query["date_from"], date_to=query["date_to"])
+    assert 0 < len(expected) < len(everything)
+    _wait_list(page, len(expected))
+    page.wait_for_function("() => document.activeElement && document.activeElement.closest('#timeline') !== null")
+    # Escape drops a selection not yet applied: the URL keeps the applied one
+    page.keyboard.press("Home")
+    page.keyboard.press("Escape")
+    assert _query(page.url) == query
+    page.watch.assert_clean()
+
+
 def test_event_page_highlights_evidence_and_shows_differences(page: Any, server: str) -> None:
     singa = _all_events(server, q="Singa")
     contested = next(ev for ev in singa if len({r["outlet"] for r in ev["reports"]}) > 1)

@@ -367,6 +367,7 @@
   function fromDay(n) { return new Date(n * DAY).toISOString().slice(0, 10); }
 
   var brush = null;
+  var refocusTimeline = false;  // a keyboard brush keeps the focus on the (redrawn) timeline
 
   function renderTimeline(q) {
     var dated = state.events.filter(dateOf);
@@ -398,10 +399,11 @@
     var height = 120, left = 30, right = 8, top = 8, bottom = 20;
     var plotW = width - left - right, plotH = height - top - bottom;
     var bw = plotW / nbins;
-    var root = svg("svg", { viewBox: "0 0 " + width + " " + height, role: "img", preserveAspectRatio: "none",
-                            "aria-label": "Events per " + (bin === 1 ? "day" : bin === 7 ? "week" : "month") +
-                            " from " + fromDay(first + 1) + " to " + fromDay(last - 1) +
-                            ", stacked by event type; drag to choose dates" });
+    var unit = bin === 1 ? "day" : bin === 7 ? "week" : "month";
+    var label = "Events per " + unit + " from " + fromDay(first + 1) + " to " + fromDay(last - 1) +
+                ", stacked by event type; drag to choose dates, or use the arrow keys (Shift to extend) and Enter";
+    var root = svg("svg", { viewBox: "0 0 " + width + " " + height, role: "group", preserveAspectRatio: "none",
+                            tabindex: "0", "aria-label": label });
     root.setAttribute("height", String(height));
     var lo = q.date_from ? toDay(q.date_from) : null;
     var hi = q.date_to ? toDay(q.date_to) : null;
@@ -478,6 +480,38 @@
       commit(q2);
     }
     root.addEventListener("pointerup", finish);
+    // the keyboard brushes too: arrows move a one-bin selection, Shift+arrows stretch it, Home/End jump
+    // to the ends, Enter applies it (focus stays on the timeline), Escape drops it
+    root.addEventListener("keydown", function (evt) {
+      var step = { ArrowLeft: -1, ArrowRight: 1, Home: -nbins, End: nbins }[evt.key];
+      if (step !== undefined) {
+        if (!brush) {
+          var at = lo !== null ? Math.floor((lo - first) / bin) : nbins - 1;
+          brush = { start: Math.max(0, Math.min(nbins - 1, at)), end: 0 };
+          brush.end = brush.start;
+          step = 0;
+        }
+        var next = Math.max(0, Math.min(nbins - 1, brush.end + step));
+        if (evt.shiftKey) { brush.end = next; } else { brush.start = brush.end = next; }
+        draw();
+        var a = Math.min(brush.start, brush.end), b = Math.max(brush.start, brush.end);
+        root.setAttribute("aria-label", "Selected " + fromDay(first + a * bin) + " to " +
+                          fromDay(first + b * bin + bin - 1) + "; Enter to apply, Escape to cancel. " + label);
+        evt.preventDefault();
+      } else if (evt.key === "Enter" && brush) {
+        refocusTimeline = true;
+        finish();
+        evt.preventDefault();
+      } else if (evt.key === "Escape" && brush) {
+        brush = null;
+        render(state.query, false);
+        evt.preventDefault();
+      }
+    });
+    if (refocusTimeline) {
+      refocusTimeline = false;
+      root.focus();
+    }
     root.addEventListener("pointercancel", function () { brush = null; render(state.query, false); });
     function draw() {
       var a = Math.min(brush.start, brush.end), b = Math.max(brush.start, brush.end);
