@@ -307,6 +307,25 @@ def test_the_timeline_brushes_from_the_keyboard(page: Any, server: str) -> None:
     page.watch.assert_clean()
 
 
+def test_on_a_phone_the_map_page_fits_the_screen_with_the_map_above_the_list(browser: Any, server: str) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    try:
+        phone = context.new_page()
+        phone.set_default_timeout(15_000)
+        phone.goto(f"{server}/")
+        _wait_list(phone, len(_all_events(server)))
+        assert phone.evaluate("() => document.documentElement.scrollWidth") <= 390  # no sideways scrolling
+        map_box, list_box = phone.locator("#map").bounding_box(), phone.locator("#event-list").bounding_box()
+        assert map_box and list_box and map_box["width"] >= 300
+        assert map_box["y"] + map_box["height"] <= list_box["y"]  # stacked: the map, then the list
+        event_id = phone.get_attribute("#event-list li.event a", "href")
+        phone.goto(f"{server}{event_id}")
+        phone.wait_for_selector("mark")
+        assert phone.evaluate("() => document.documentElement.scrollWidth") <= 390
+    finally:
+        context.close()
+
+
 def test_event_page_highlights_evidence_and_shows_differences(page: Any, server: str) -> None:
     singa = _all_events(server, q="Singa")
     contested = next(ev for ev in singa if len({r["outlet"] for r in ev["reports"]}) > 1)

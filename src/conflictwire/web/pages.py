@@ -221,7 +221,7 @@ def render_index(
         "<h2 id=\"timeline-heading\">Events per day <button type=\"button\" id=\"clear-dates\" hidden>"
         "Clear dates</button></h2>"
         "<div id=\"timeline\" class=\"timeline-chart\"></div>"
-        "<p class=\"hint muted\">Drag across the timeline to keep only those days (or use From/To).</p>"
+        "<p class=\"hint muted\">Drag across the timeline to keep only those days, or focus it and use the arrow keys (Shift stretches, Enter applies), or use From/To.</p>"
         "</section>\n"
         "<div class=\"layout\"><section class=\"map-pane\" aria-label=\"Map\">"
         "<div id=\"map\" class=\"map\"></div><ul id=\"legend\" class=\"legend\" aria-label=\"Event types\"></ul>"
