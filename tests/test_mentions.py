@@ -83,3 +83,12 @@ def test_two_strikes_told_apart_by_the_hour_stay_two_reports(extractor):
     reports = extractor.extract(text, published=dt.date(2025, 2, 18))
     parts = sorted(r.date.part_of_day or "" for r in reports if r.sub_event_type == "Air/drone strike")
     assert parts == ["morning", "night"], [(r.sub_event_type, r.date) for r in reports]
+
+
+@pytest.mark.parametrize("text, transfer", [
+    ("Rescuers evacuated more than 60 residents of the damaged building on Tuesday.", False),
+    ("The evacuation of the wounded from the hospital began on Sunday.", False),
+    ("Government troops evacuated the town of Kone Kyan on Monday under an agreement with the rebels.", True),
+])
+def test_evacuating_people_hands_over_no_ground(extractor, text, transfer):
+    assert ("Non-violent transfer of territory" in _subs(extractor, text)) is transfer

@@ -113,6 +113,9 @@ _ARMED_TARGETS = {"soldier", "troops", "force", "forces", "fighter", "militant",
                   "bandit", "militia", "militiaman", "guerrilla", "paramilitary", "serviceman", "officer"}
 _CIVILIAN_WORDS = {"civilian", "resident", "villager", "people", "woman", "child", "worshipper", "farmer", "student",
                    "passenger", "family", "man", "person", "pilgrim", "shopper", "trader", "journalist", "refugee"}
+#: People taken to safety (with _CIVILIAN_WORDS): their evacuation hands over no ground.
+_RESCUED = {"wounded", "injured", "patient", "casualty", "survivor", "household", "baby", "elderly", "tourist",
+            "staff", "worker", "citizen", "national", "diplomat", "resident"}
 #: Commemorations and trials tell of past events: ACLED codes neither as a new event.
 _RETROSPECTIVE = re.compile(r"\b(anniversary|commemorat\w*|memorial|in memory of|to mark (?:\w+ ){0,3}(?:years?|months?|"
                             r"since)|minute's silence|tribute to|honou?r the dead|remembrance|sentenced|convicted|"
@@ -310,6 +313,13 @@ class Extractor:
             return True
         if head.lemma_.lower() == "shell" and head.pos_ == "NOUN" and any(c.lower_ == "of" for c in head.children):
             return True  # "the blackened shell of the workshop": what is left of a building, not shelling
+        if hit.sub_event_type == "Non-violent transfer of territory" and head.lemma_.lower().startswith("evacu"):
+            # "Rescuers evacuated 60 residents", "the evacuation of the wounded": people taken to safety,
+            # not ground handed over ("troops evacuated the town", "the evacuation of the fighters")
+            moved = {w for c in head.children if c.dep_ in ("dobj", "nsubjpass", "prep")
+                     for t in c.subtree for w in (t.lemma_.lower(), t.lower_)}
+            if moved & (_CIVILIAN_WORDS | _RESCUED) and not moved & _ARMED_TARGETS:
+                return True
         # "combat zone", "front line": a modifier of another noun is no event of its own
         return head.dep_ == "compound" and hit.weight < 1.2
 
