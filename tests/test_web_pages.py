@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 
 from conflictwire.api import create_app
+from conflictwire.model import Fatalities, Report, StoredReport
 from conflictwire.store import Store
 from conflictwire.web import highlighted_text
+from conflictwire.web.pages import contradictions_html
 
 
 def test_highlight_marks_each_span_with_its_field_and_escapes() -> None:
@@ -65,3 +68,19 @@ def test_map_page_loads_only_packaged_assets(client: TestClient) -> None:
     assert '<option value="Battles" selected>' in page and 'value="2024-01-01"' in page
     assert 'href="/api/export?format=csv&amp;date_from=2024-01-01&amp;event_type=Battles"' in page
     assert client.get("/", params={"sort": "bogus"}).status_code == 422
+
+
+def _toll_report(i: int, outlet: str, dead: int, published: str) -> StoredReport:
+    rep = Report(event_type="Explosions/Remote violence", sub_event_type="Air/drone strike", confidence=0.9,
+                 fatalities=Fatalities(dead, dead, dead, f"{dead} killed"))
+    return StoredReport(id=i, article_id=i, report=rep, article_external_id=None, outlet=outlet, url=None,
+                        published=dt.date.fromisoformat(published))
+
+
+def test_sources_that_differ_are_side_by_side_and_a_running_toll_says_so() -> None:
+    reports = [_toll_report(1, "Wire", 5, "2024-11-05"), _toll_report(2, "Daily", 12, "2024-11-06")]
+    plain = contradictions_html(reports, {})
+    assert "Wire: 5 dead | Daily: 12 dead" in plain and "running toll" not in plain
+    toll = contradictions_html(reports, {}, running_toll=True)
+    assert "Wire, 2024-11-05: 5 dead | Daily, 2024-11-06: 12 dead" in toll and "running toll" in toll
+    assert contradictions_html(reports[:1], {}) == ""  # one source: nothing to compare

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from conflictwire.events.grade import SourceGroups, source_figures, standing_figures
 from conflictwire.model import Actor, DateInfo, Fatalities, Location, StoredReport
 
+#: The qualifier of a reconciled toll that is the latest count of figures rising day by day.
+RUNNING_TOLL = "latest count of a rising toll"
 _PRECISION_RANK = {"day": 0, "week": 1, "month": 2, "year": 3}
 
 
@@ -74,7 +76,7 @@ def fatalities(reports: Sequence[StoredReport], sources: SourceGroups) -> Fatali
     text = "; ".join(f"{label}: {f.text}" + ("" if label in standing else f" (superseded, {d})")
                      for label, (f, d) in figures.items())
     if len(per_source) < len(figures):
-        qualifier = "latest count of a rising toll"
+        qualifier = RUNNING_TOLL
     else:
         qualifier = per_source[0][1].qualifier if len(per_source) == 1 else "range across sources"
     return Fatalities(

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from conflictwire.events.reconcile import RUNNING_TOLL
 from conflictwire.model import Actor, Article, Event, StoredReport
 from conflictwire.taxonomy import SUB_EVENT_TYPES
 
@@ -298,14 +299,24 @@ def _report_fatalities(stored: StoredReport) -> str | None:
     return f"{fat.qualifier} {text}" if fat.qualifier else text
 
 
-def contradictions_html(reports: Sequence[StoredReport], articles: Mapping[int, Article]) -> str:
-    """Side by side, the sources' own values wherever they differ on fatalities, actors or stance."""
+def _is_running_toll(event: Event) -> bool:
+    """Whether the event's fatalities are the latest count of a rising toll (events.reconcile)."""
+    return bool(event.fatalities and event.fatalities.qualifier == RUNNING_TOLL)
+
+
+def contradictions_html(reports: Sequence[StoredReport], articles: Mapping[int, Article],
+                        running_toll: bool = False) -> str:
+    """Side by side, the sources' own values wherever they differ on fatalities, actors or stance.
+    With ``running_toll`` (the event's figures rise with the day they were published), the sources
+    are dated and the box says the later figures supersede the earlier, partial counts."""
     columns: dict[str, dict[str, str | None]] = {}
     for stored in reports:
         r = stored.report
         label = _source_label(stored, articles.get(stored.article_id))
         if r.claimant and r.claimant.name and r.claimant.name != label:
             label = f"{label} (claimed by {r.claimant.name})"
+        if running_toll and stored.published:
+            label = f"{label}, {stored.published.isoformat()}"
         col = columns.setdefault(label, {"fatalities": None, "actor1": None, "actor2": None, "stance": None})
         for key, value in (("fatalities", _report_fatalities(stored)),
                            ("actor1", r.actor1.name if r.actor1 else None),
@@ -331,6 +342,9 @@ def contradictions_html(reports: Sequence[StoredReport], articles: Mapping[int, 
     if not rows:
         return ""
     head = "".join(f"<th scope=\"col\">{e(label)}</th>" for label in columns)
+    if running_toll:
+        lead += ("<p class=\"muted\">A running toll: the figures rise with the day they were published, so "
+                 "the latest supersede the earlier, partial counts (kept here) and are no disagreement.</p>")
     return ("<section class=\"contradictions\" aria-labelledby=\"contra-heading\">"
             f"<h2 id=\"contra-heading\">Where the sources differ</h2>{lead}"
             f"<div class=\"scroll\"><table class=\"side-by-side\"><thead><tr><th></th>{head}</tr></thead>"
@@ -464,7 +478,7 @@ def render_event(event: Event, articles: Mapping[int, Article], history: list[di
         f"<main id=\"main\" class=\"event-page\"><h2 class=\"event-title\">{e(title)}</h2>"
         f"<p class=\"muted\">Event {e(event.id)}</p>"
         f"<table class=\"fields\"><tbody>{rows}</tbody></table>"
-        f"{contradictions_html(event.reports, articles)}"
+        f"{contradictions_html(event.reports, articles, _is_running_toll(event))}"
         f"<section aria-labelledby=\"sources-heading\"><h2 id=\"sources-heading\">Sources ({len(by_article)})</h2>"
         f"<ul class=\"field-legend\" aria-label=\"Evidence fields\">{legend}</ul>{cards}</section>"
         f"<section aria-labelledby=\"history-heading\"><h2 id=\"history-heading\">Version history</h2>"
