@@ -145,6 +145,12 @@ def test_changes_feed(client: TestClient) -> None:
     later = client.get("/api/changes", params={"since": all_changes[0]["changed_at"]}).json()["changes"]
     assert [c["event_id"] for c in later] == ["ev-2", "ev-<3>"]
     _assert_error(client.get("/api/changes?since=soon"), 422, "invalid_request")
+    first = client.get("/api/changes", params={"limit": 1}).json()
+    assert [c["event_id"] for c in first["changes"]] == ["ev-1"] and first["next"] == first["changes"][0]["change_id"]
+    rest = client.get("/api/changes", params={"after": first["next"]}).json()
+    assert [c["event_id"] for c in rest["changes"]] == ["ev-2", "ev-<3>"]
+    assert client.get("/api/changes", params={"after": rest["next"]}).json() == {"changes": [], "next": rest["next"]}
+    _assert_error(client.get("/api/changes?after=-1"), 422, "invalid_request")
 
 
 ARTICLE = {"id": "post-1", "text": "Shelling hit the town.", "title": "T", "published": "2024-10-17",

@@ -360,3 +360,10 @@ def test_changes_feed(store: Store) -> None:
     assert [c["reason"] for c in store.changes(naive_utc)] == ["merged"]
     assert store.changes(dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)) == []
     assert len(store.changes(start, limit=2)) == 2
+    # the change id is an exact cursor: paging by it sees each change once, in order
+    seen, after = [], None
+    while page := store.changes(None, limit=1, after=after):
+        seen += page
+        after = page[-1]["change_id"]
+    assert [c["reason"] for c in seen[-3:]] == ["new a", "new b", "merged"]
+    assert len({c["change_id"] for c in seen}) == len(seen) == len(store.changes(None))

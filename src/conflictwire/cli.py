@@ -345,16 +345,21 @@ def events(db: str | None, fmt: str, output: str | None, country: str | None, ev
 
 @main.command()
 @db_option
-@click.option("--since", required=True, help="ISO date or datetime (UTC).")
-def changes(db: str | None, since: str) -> None:
-    """Print the events changed or deleted since a time, one JSON object a line."""
-    try:
-        when = dt.datetime.fromisoformat(since)
-    except ValueError:
-        raise click.BadParameter(f"{since!r} is not an ISO date or datetime", param_hint="--since") from None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.timezone.utc)
-    for row in _open_store(db).changes(when):
+@click.option("--since", help="ISO date or datetime (UTC).")
+@click.option("--after", type=click.IntRange(min=0), help="The last change_id already seen (an exact cursor).")
+def changes(db: str | None, since: str | None, after: int | None) -> None:
+    """Print the events changed or deleted since a time or after a change id, one JSON object a line."""
+    if since is None and after is None:
+        raise click.UsageError("give --since WHEN or --after CHANGE_ID")
+    when = None
+    if since is not None:
+        try:
+            when = dt.datetime.fromisoformat(since)
+        except ValueError:
+            raise click.BadParameter(f"{since!r} is not an ISO date or datetime", param_hint="--since") from None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.timezone.utc)
+    for row in _open_store(db).changes(when, after=after):
         click.echo(json.dumps(row, default=str))
 
 

@@ -419,11 +419,13 @@ def create_app(store: Store, token: str | None = None, ingest_fn: IngestFn | Non
     @app.get("/api/changes", responses=_READ_ERRORS)
     def changes(
         since: Annotated[dt.datetime | None, Query(description="ISO 8601; naive means UTC")] = None,
+        after: Annotated[int | None, Query(ge=0, le=2**62, description="the last change_id seen (exact cursor)")] = None,
         limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
     ) -> dict[str, Any]:
-        """Event versions recorded after ``since``, oldest first."""
-        start = _utc(since) if since else dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-        return {"changes": store.changes(start, limit)}
+        """Event versions (new, changed, merged, split, deleted) after ``since`` and after the change id
+        ``after``, oldest first; pass ``next`` back as ``after`` to read the feed without gaps or repeats."""
+        rows = store.changes(_utc(since) if since else None, limit, after)
+        return {"changes": rows, "next": rows[-1]["change_id"] if rows else after}
 
     @app.post("/api/articles", dependencies=[Depends(require_token)], responses=_error_responses(400, 401, 403, 422, 503))
     def post_articles(

@@ -748,17 +748,23 @@ class Store:
             if cursor is None:
                 return
 
-    def changes(self, since: dt.datetime, limit: int | None = None) -> list[dict[str, Any]]:
-        """Event versions recorded after ``since`` (naive means UTC), oldest first."""
+    def changes(self, since: dt.datetime | None = None, limit: int | None = None,
+                after: int | None = None) -> list[dict[str, Any]]:
+        """Event versions recorded after ``since`` (naive means UTC) and after the change id ``after``,
+        oldest first. Each has its ``change_id``: a consumer that passes the last one back as ``after``
+        sees every change exactly once, even several recorded in one instant."""
         v = s.event_versions.c
-        stmt = select(v.event_id, v.version, v.reason, v.changed_at, v.deleted).where(
-            v.changed_at > _as_utc(since)
-        ).order_by(v.changed_at, v.id)
+        cond = []
+        if since is not None:
+            cond.append(v.changed_at > _as_utc(since))
+        if after is not None:
+            cond.append(v.id > after)
+        stmt = select(v.id, v.event_id, v.version, v.reason, v.changed_at, v.deleted).where(*cond).order_by(v.id)
         if limit is not None:
             stmt = stmt.limit(limit)
         with self.transaction() as conn:
             return [
-                {"event_id": row.event_id, "version": row.version, "reason": row.reason,
+                {"change_id": row.id, "event_id": row.event_id, "version": row.version, "reason": row.reason,
                  "changed_at": _as_utc(row.changed_at).isoformat(), "deleted": bool(row.deleted)}
                 for row in conn.execute(stmt)
             ]
