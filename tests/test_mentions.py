@@ -92,3 +92,16 @@ def test_two_strikes_told_apart_by_the_hour_stay_two_reports(extractor):
 ])
 def test_evacuating_people_hands_over_no_ground(extractor, text, transfer):
     assert ("Non-violent transfer of territory" in _subs(extractor, text)) is transfer
+
+
+@pytest.mark.parametrize("text, guard", [
+    ("A drone struck a factory in Kharkiv on Tuesday, killing a security guard, the mayor said.", "Civilians (Ukraine)"),
+    ("Gunmen attacked a post near Chaman on Tuesday, killing two border guards, officials said.",
+     "Military Forces of Pakistan"),
+])
+def test_a_security_guard_is_a_civilian_a_border_guard_is_not(extractor, text, guard):
+    reports = extractor.extract(text, published=PUB)
+    assert reports
+    r = reports[0]
+    guards = {a.name for a in (r.actor1, r.actor2, *r.associated_actors) if a and "guard" in a.text}
+    assert guards == {guard}

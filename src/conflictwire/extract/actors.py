@@ -98,6 +98,9 @@ def generic_key(tok: Token) -> str | None:
 _STATE_MODIFIERS = {"government", "security", "state", "regime", "pro-government", "army", "military", "armed",
                     "national", "federal", "defence", "defense", "joint", "bolivarian", "border", "special"}
 CIVILIAN_KINDS = {"civilians"}
+#: Modifiers that make a "guard" a civilian employee ("security guard", "night guard", "bank guard").
+_CIVIL_GUARDS = {"security", "private", "night", "bank", "factory", "site", "school", "hospital", "shop", "mall",
+                 "hotel", "museum", "company", "mine", "farm"}
 
 
 @dataclass(frozen=True)
@@ -191,6 +194,8 @@ class ActorFinder:
             return None  # "drones" alone say nothing of whose
         if lemma in ("fighter", "rebel", "militant") and tok.ent_type_ == ACTOR_LABEL:
             return None
+        if lemma == "guard" and any(m.lower_ in _CIVIL_GUARDS for m in mods):
+            template, kind = _GENERIC["civilian"]  # a security guard at a plant is a civilian, a border guard is not
         iso = c_iso or country
         cname = self.countries.name_of(iso) if iso else None
         if cname is None:
