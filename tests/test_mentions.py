@@ -105,3 +105,13 @@ def test_a_security_guard_is_a_civilian_a_border_guard_is_not(extractor, text, g
     r = reports[0]
     guards = {a.name for a in (r.actor1, r.actor2, *r.associated_actors) if a and "guard" in a.text}
     assert guards == {guard}
+
+
+def test_a_settlement_named_before_its_kind_is_the_place(extractor):
+    text = ("Insurgents raided villages on the outskirts of Macomia town in Mozambique's northern Cabo Delgado "
+            "province on Wednesday, killing four civilians, residents said.")
+    (report,) = extractor.extract(text, published=dt.date(2024, 9, 19))
+    assert report.location is not None and report.location.name == "Macomia" and report.location.precision == 1
+    # an English word before "village" is no place name
+    (other,) = extractor.extract("Attackers burned Central village on Monday, killing two.", published=PUB)
+    assert other.location is None or other.location.name != "Central"

@@ -87,6 +87,8 @@ _NAME_LABELS = {"ORG", "ACTOR", "OUTLET", "PERSON", "WORK_OF_ART", "LAW", "EVENT
 #: "the town of Sake": a capitalised name after a settlement word is a place, whatever NER says.
 _SETTLEMENT_OF = re.compile(r"\b(?:town|city|village|hamlet|neighbou?rhood|suburb|municipality|locality|settlement|"
                             r"camp|district|area|zone|region|province|governorate) of ([A-Z][\w'’-]+(?: [A-Z][\w'’-]+)?)")
+#: "Macomia town", "Kidal city", "Inekar village": a settlement named before its kind (lower case).
+_NAME_SETTLEMENT = re.compile(r"\b([A-Z][\w'’-]+(?: [A-Z][\w'’-]+)?) (?:town|city|village|hamlet|settlement)\b")
 _ADMIN_NAME = re.compile(r"\b([A-Z][\w'’-]+(?: [A-Z][\w'’-]+)?) (?:Local Government Area|LGA|District|Province|"
                          r"County|Governorate|Oblast|Region|Municipality|Department|Prefecture|Raion|Territory)\b")
 #: Sub-types that one negotiated incident is often described as, mention by mention.
@@ -792,8 +794,10 @@ class Extractor:
         names after a locative preposition ("near Inékar") that the gazetteer knows."""
         text = _doc_text(doc)
         found = find_mentions(text, self.resolver, lambda _text: doc)
-        for rx in (_ADMIN_NAME, _SETTLEMENT_OF):
+        for rx in (_ADMIN_NAME, _SETTLEMENT_OF, _NAME_SETTLEMENT):
             for m in rx.finditer(text):
+                if rx is _NAME_SETTLEMENT and self.resolver.gazetteer.word_kind(normalize(m.group(1))) == "common":
+                    continue  # "Central village", "The town": an English word, not a name
                 if not any(s < m.end(1) and m.start(1) < e for s, e in found) and self.resolver.resolve(m.group(1), None):
                     found.append((m.start(1), m.end(1)))
         for tok in doc:
