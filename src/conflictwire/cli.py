@@ -437,10 +437,9 @@ def eval_events(corpus: str, db: str | None, as_json: bool, fast: bool, shuffle:
     with tempfile.TemporaryDirectory() as tmp:
         store = _open_store(db or str(Path(tmp) / "eval.db"))
         try:
-            inputs = read_inputs([str(Path(corpus) / "articles")])
+            inputs = list(read_inputs([str(Path(corpus) / "articles")]))
             if shuffle is not None:
-                inputs = list(inputs)  # type: ignore[assignment]
-                random.Random(shuffle).shuffle(inputs)  # type: ignore[arg-type]
+                random.Random(shuffle).shuffle(inputs)
             summary = Pipeline(store, Extractor.default(fast=fast)).ingest(inputs)
             for err in summary.errors:
                 click.echo(f"error: {err}", err=True)
@@ -448,6 +447,10 @@ def eval_events(corpus: str, db: str | None, as_json: bool, fast: bool, shuffle:
         finally:
             store.close()
     click.echo(json.dumps(scores.to_dict(), indent=2) if as_json else format_events(scores))
+
+
+#: Where ``serve --workers`` tells its worker processes which store to open (see ``app_from_env``).
+_SERVE_DB = "CONFLICTWIRE_SERVE_DB"
 
 
 @main.command()
@@ -479,9 +482,6 @@ def serve(db: str | None, host: str, port: int, token: str | None, read_token: s
         return
     app = create_app(store, token=token, ingest_fn=_api_ingest(store), read_token=read_token or None)
     uvicorn.run(app, host=host, port=port, log_level="warning")
-
-
-_SERVE_DB = "CONFLICTWIRE_SERVE_DB"
 
 
 def app_from_env() -> Any:

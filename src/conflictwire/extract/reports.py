@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import dataclasses
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
-import dataclasses
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from spacy.language import Language
@@ -72,6 +73,9 @@ WEAK_THRESHOLD = 0.5
 TYPER_TRUST = 0.5
 #: The fast typer's probability from which a cue-less sentence is embedded for the full typer.
 GATE_PROBABILITY = 0.3
+#: Two places of one article's mentions farther apart than this are two incidents (unless one is undated
+#: and both lie in one province).
+SAME_INCIDENT_KM = 75
 #: Two clock times in one article this many hours apart are two incidents (one strike is not told at
 #: 7:10 and at 22:30; a raid from 23:00 into the small hours is).
 CLOCK_APART_HOURS = 6
@@ -151,6 +155,16 @@ class Mention:
     support: list[Span] = field(default_factory=list)
     #: The trained typer's probability for ``sub_type`` (None without a typer).
     probability: float | None = None
+
+    @cached_property
+    def part_of_day(self) -> str | None:
+        """The one part of the day the sentence times its event at (``dates.part_of_day``)."""
+        return part_of_day(self.sent.text)
+
+    @cached_property
+    def clock_hour(self) -> float | None:
+        """The one clock time the sentence names, in hours (``dates.clock_hour``)."""
+        return clock_hour(self.sent.text)
 
 
 @dataclass
@@ -602,7 +616,7 @@ class Extractor:
         else:
             date = DateInfo(None, None, None, "no time expression in the sentences describing this event")
             why["date"] = date.why or ""
-        parts = {p for p in (part_of_day(m.sent.text) for m in d.mentions) if p}
+        parts = _parts_of_day(d)
         date = dataclasses.replace(date, part_of_day=parts.pop() if len(parts) == 1 else None)
         fatalities = _combine_fatalities(d.fatalities)
         if fatalities:
@@ -910,6 +924,11 @@ def _same_incident(a: Draft, b: Draft) -> bool:
     return _same_incident_fields(a, b)
 
 
+def _parts_of_day(d: Draft) -> set[str]:
+    """The parts of the day the draft's sentences time their event at, one each at most."""
+    return {m.part_of_day for m in d.mentions if m.part_of_day}
+
+
 def _tells_when(lede: Draft, d: Draft) -> bool:
     """Whether ``d``, in the next paragraph, tells when the incident of a lede dated only by the day it
     was reported happened ("Gunmen kidnapped 47 people in a raid ..., police said on Tuesday." /
@@ -924,18 +943,16 @@ def _tells_when(lede: Draft, d: Draft) -> bool:
     if d.mentions[0].para - lede.mentions[-1].para > 1 or d.date[0].value > lede.date[0].value:
         return False  # not the next paragraph, or "dated" after the statement that reports it
     if lede.place and d.place and None not in (lede.place[0].lat, d.place[0].lat):
-        return _km(lede.place[0], d.place[0]) <= 75
+        return _km(lede.place[0], d.place[0]) <= SAME_INCIDENT_KM
     return True
 
 
 def _same_incident_fields(a: Draft, b: Draft) -> bool:
     """Whether two drafts' dates, times of day and places allow one incident."""
-    parts_a = {p for p in (part_of_day(m.sent.text) for m in a.mentions) if p}
-    parts_b = {p for p in (part_of_day(m.sent.text) for m in b.mentions) if p}
-    if any(parts_apart(x, y) for x in parts_a for y in parts_b):
+    if any(parts_apart(x, y) for x in _parts_of_day(a) for y in _parts_of_day(b)):
         return False  # "in the first attack, shortly after 9 a.m." and "at about 9:40 p.m., a bomb struck"
-    hours_a = {h for h in (clock_hour(m.sent.text) for m in a.mentions) if h is not None}
-    hours_b = {h for h in (clock_hour(m.sent.text) for m in b.mentions) if h is not None}
+    hours_a = {m.clock_hour for m in a.mentions if m.clock_hour is not None}
+    hours_b = {m.clock_hour for m in b.mentions if m.clock_hour is not None}
     if any(hours_apart(x, y) >= CLOCK_APART_HOURS for x in hours_a for y in hours_b):
         return False  # "at 7:10 a.m." and "at 10:30 p.m.": night and morning neighbour, these hours do not
     if a.date and b.date and a.date[0].value and b.date[0].value:
@@ -946,7 +963,7 @@ def _same_incident_fields(a: Draft, b: Draft) -> bool:
         la, lb = a.place[0], b.place[0]
         one_undated = not (a.date and a.date[0].value) or not (b.date and b.date[0].value)
         same_admin1 = bool(la.admin1) and la.admin1 == lb.admin1 and la.country_code == lb.country_code
-        if None not in (la.lat, la.lon, lb.lat, lb.lon) and _km(la, lb) > 75 and not (one_undated and same_admin1):
+        if None not in (la.lat, la.lon, lb.lat, lb.lon) and _km(la, lb) > SAME_INCIDENT_KM and not (one_undated and same_admin1):
             return False
     return True
 
