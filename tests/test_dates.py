@@ -37,5 +37,6 @@ def test_clock_hours_and_how_far_apart_they_are():
     assert clock_hour("at about 9:20 a.m.") == pytest.approx(9 + 20 / 60)
     assert clock_hour("at about 21:40") == pytest.approx(21 + 40 / 60)
     assert clock_hour("at 0300 GMT") == 3.0
+    assert clock_hour("at 2145 local time") == pytest.approx(21.75)
     assert clock_hour("between 9 a.m. and 11 a.m.") is None  # two times: no one time
     assert hours_apart(23.0, 1.0) == 2.0 and hours_apart(7.0, 22.5) == 8.5

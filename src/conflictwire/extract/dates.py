@@ -179,7 +179,7 @@ _PART_WORDS = re.compile(
     r"|\b(?P<evening>evening|dusk|sunset|nightfall)\b|\b(?P<night>night|overnight|midnight|small hours)\b", re.I)
 _CLOCK = re.compile(
     r"\b(?:at|around|about|shortly (?:after|before)|before|after|until|from)\s+(?:about\s+|around\s+)?"
-    r"(?:(?P<h>2[0-3]|[01]?\d)(?:[:.](?P<m>[0-5]\d))?\b|(?P<mil>[01]\d|2[0-3])[0-5]\d\b)"
+    r"(?:(?P<h>2[0-3]|[01]?\d)(?:[:.](?P<m>[0-5]\d))?\b|(?P<mil>[01]\d|2[0-3])(?P<milm>[0-5]\d)\b)"
     r"\s*(?P<ampm>[ap]\.?\s?m\b\.?)?(?P<h24>\s*(?:hours|hrs|GMT|UTC|local time))?",
     re.I)
 
@@ -196,8 +196,8 @@ def _clock_hours(text: str) -> list[float]:
             hour += 12
         elif ampm.startswith("a") and hour == 12:
             hour = 0
-        minutes = m.group("m") or (m.group(0).strip()[2:4] if m.group("mil") else None)
-        out.append(hour + (int(minutes) / 60 if minutes and minutes.isdigit() else 0.0))
+        minutes = m.group("m") or m.group("milm")
+        out.append(hour + (int(minutes) / 60 if minutes else 0.0))
     return out
 
 
