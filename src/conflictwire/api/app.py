@@ -305,17 +305,6 @@ def _export_stream(first: list[Event], more: Iterator[Event], fmt: str) -> Itera
         yield "".join(pending).encode("utf-8")
 
 
-def _utc(value: dt.datetime) -> dt.datetime:
-    """An aware UTC datetime (naive means UTC); times beyond the calendar's ends are clamped to them."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
-    try:
-        return value.astimezone(dt.UTC)
-    except OverflowError:
-        edge = dt.datetime.min if value.year < 5000 else dt.datetime.max
-        return edge.replace(tzinfo=dt.UTC)
-
-
 def create_app(store: Store, token: str | None = None, ingest_fn: IngestFn | None = None,
                read_token: str | None = None) -> FastAPI:
     """The FastAPI application serving the API under /api/ and the page at /.
@@ -424,7 +413,7 @@ def create_app(store: Store, token: str | None = None, ingest_fn: IngestFn | Non
     ) -> dict[str, Any]:
         """Event versions (new, changed, merged, split, deleted) after ``since`` and after the change id
         ``after``, oldest first; pass ``next`` back as ``after`` to read the feed without gaps or repeats."""
-        rows = store.changes(_utc(since) if since else None, limit, after)
+        rows = store.changes(since, limit, after)  # the store reads naive as UTC and clamps the extremes
         return {"changes": rows, "next": rows[-1]["change_id"] if rows else after}
 
     @app.post("/api/articles", dependencies=[Depends(require_token)], responses=_error_responses(400, 401, 403, 422, 503))

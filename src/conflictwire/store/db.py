@@ -126,8 +126,15 @@ def _now() -> dt.datetime:
 
 
 def _as_utc(value: dt.datetime) -> dt.datetime:
-    """An aware UTC datetime; SQLite hands back naive ones, which the store always wrote in UTC."""
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+    """An aware UTC datetime; naive means UTC (SQLite hands back naive ones, which the store always
+    wrote in UTC). Times whose UTC falls beyond the calendar's ends are clamped to them."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError:
+        edge = dt.datetime.min if value.year < 5000 else dt.datetime.max
+        return edge.replace(tzinfo=dt.UTC)
 
 
 def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
