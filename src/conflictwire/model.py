@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -22,6 +23,18 @@ Grade = Literal["single-source", "corroborated", "cross-partisan", "contested", 
 PRECISION_EXACT = 1
 PRECISION_NEAR = 2
 PRECISION_REGION = 3
+
+
+_UNSAFE = re.compile("[\x00\ud800-\udfff]")
+
+
+def safe_text(text: str) -> str:
+    """``text`` with NUL and lone surrogates replaced by U+FFFD, one character for one.
+
+    JSON can carry both (``"\\u0000"``, ``"\\ud800"``); neither can be encoded as UTF-8 or stored
+    in PostgreSQL. Replacing rather than dropping keeps every character offset into the text.
+    """
+    return _UNSAFE.sub("\ufffd", text) if _UNSAFE.search(text) else text
 
 
 def _drop_private(d: dict[str, Any]) -> dict[str, Any]:
@@ -194,6 +207,9 @@ class Report:
         )
 
 
+_ARTICLE_TEXT_FIELDS = ("text", "title", "external_id", "outlet", "url", "language", "byline", "translator", "source")
+
+
 @dataclass
 class Article:
     """One published text, as read from its raw bytes."""
@@ -210,6 +226,13 @@ class Article:
     source: str | None = None  # the path, or "<stdin>", it was read from
     raw_sha256: str | None = None
     id: int | None = None  # the store's id, once stored
+
+    def __post_init__(self) -> None:
+        # Every text field is made safe to encode, hash and store, whatever reader built it.
+        for name in _ARTICLE_TEXT_FIELDS:
+            value = getattr(self, name)
+            if isinstance(value, str):
+                setattr(self, name, safe_text(value))
 
     @property
     def content_hash(self) -> str:

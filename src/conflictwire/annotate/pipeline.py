@@ -7,13 +7,14 @@ NER fills in around them.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable
 from functools import lru_cache
 
 import spacy
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 from conflictwire.annotate.dictionaries import ActorDictionary, CountryTable, OutletRegistry
 from conflictwire.data import cached_csv, split_aliases
@@ -23,6 +24,11 @@ ACTOR_LABEL = "ACTOR"
 OUTLET_LABEL = "OUTLET"
 
 _ACRONYM = re.compile(r"^[A-Z0-9][A-Z0-9\-.]{0,6}$")
+
+
+_ENTS_KEY = "conflictwire.ents"
+if not Doc.has_extension("cw_text"):
+    Doc.set_extension("cw_text", default=None)
 
 
 def _variants(name: str) -> set[str]:
@@ -58,6 +64,37 @@ def entity_patterns(
 
 #: A wire dateline at the start of a line: "KHARKIV, Ukraine, April 15 (Wire) - ".
 DATELINE = re.compile(r"(?m)^[ \t]*[A-Z][\w'’ .-]{1,30},[^\n]{0,60}?(?:\([^)\n]{1,40}\))?\s*[-–—]{1,2}\s")
+
+
+def doc_text(doc: Doc) -> str:
+    """The doc's text, built once: spaCy rebuilds ``Doc.text`` from its tokens on every access."""
+    if doc._.cw_text is None:
+        doc._.cw_text = doc.text
+    return str(doc._.cw_text)
+
+
+def ents_in(span: Span | Doc) -> list[Span]:
+    """The entities that fall completely within ``span``, as ``span.ents`` gives them.
+
+    ``Span.ents`` walks every entity of the document, so asking it of each sentence costs the square
+    of the document's length; this looks the span up in a sorted list kept on the finished Doc.
+    """
+    if isinstance(span, Doc):
+        return list(span.ents)
+    doc = span.doc
+    cached = doc.user_data.get(_ENTS_KEY)
+    if cached is None:
+        ents = list(doc.ents)
+        cached = doc.user_data[_ENTS_KEY] = (ents, [e.start for e in ents])
+    ents, starts = cached
+    out = []
+    for k in range(bisect.bisect_left(starts, span.start), len(ents)):
+        ent = ents[k]
+        if ent.start >= span.end:
+            break
+        if ent.end <= span.end:
+            out.append(ent)
+    return out
 
 
 def dateline_end(text: str) -> int:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Span, Token
 
 from conflictwire.annotate.dictionaries import ActorDictionary, CountryTable
-from conflictwire.annotate.pipeline import ACTOR_LABEL
+from conflictwire.annotate.pipeline import ACTOR_LABEL, doc_text, ents_in
 from conflictwire.model import Actor
 
 #: Generic heads and the ACLED-style name template and kind they stand for.
@@ -123,7 +123,7 @@ class ActorFinder:
         pairs = self._named_ents(sent)
         found = [m for m, _ in pairs]
         taken = {i for _, ent in pairs for i in range(ent.start, ent.end)}
-        for ent in sent.ents:
+        for ent in ents_in(sent):
             m = self._country_as_actor(ent) if ent.label_ == "GPE" and not (set(range(ent.start, ent.end)) & taken) else None
             if m:
                 found.append(m)
@@ -143,8 +143,8 @@ class ActorFinder:
 
     def _named_ents(self, where: Span | Doc) -> list[tuple[ActorMention, Span]]:
         found = []
-        text = where.doc.text if isinstance(where, Span) else where.text
-        for ent in where.ents:
+        text = doc_text(where.doc if isinstance(where, Span) else where)
+        for ent in ents_in(where):
             if ent.label_ != ACTOR_LABEL or _AFFILIATION.match(text[ent.end_char:ent.end_char + 40]):
                 continue  # "the al Qaeda-linked group": a description, not the actor
             entry = self.actors.by_name(ent.ent_id_) or self.actors.find(ent.text)

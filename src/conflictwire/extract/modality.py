@@ -12,7 +12,7 @@ import re
 
 from spacy.tokens import Span, Token
 
-from conflictwire.annotate.pipeline import OUTLET_LABEL
+from conflictwire.annotate.pipeline import OUTLET_LABEL, ents_in
 from conflictwire.model import Claimant
 
 HYPOTHETICAL = "hypothetical"
@@ -131,9 +131,9 @@ def _claimant_from_span(span: Span, outlet: str | None) -> Claimant:
     if len(span) > 12:
         # a parse that swallowed the clause: keep the noun phrase around the head
         span = next((c for c in span.doc.noun_chunks if c.start <= span.root.i < c.end), span[:12])
-    has_person = any(e.label_ == "PERSON" for e in span.ents)
-    outlet_ents = [e for e in span.ents if e.label_ == OUTLET_LABEL]
-    has_actor = any(e.label_ == "ACTOR" for e in span.ents)
+    has_person = any(e.label_ == "PERSON" for e in ents_in(span))
+    outlet_ents = [e for e in ents_in(span) if e.label_ == OUTLET_LABEL]
+    has_actor = any(e.label_ == "ACTOR" for e in ents_in(span))
     text = span.text.strip()
     kind = _kind_of(text, has_person, bool(outlet_ents), has_actor)
     name = outlet_ents[0].ent_id_ if outlet_ents else re.sub(r"^(the|a|an)\s+", "", text, flags=re.I)

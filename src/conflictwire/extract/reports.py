@@ -11,9 +11,10 @@ The flow for one article:
 
 from __future__ import annotations
 
-import datetime as dt
-import os
 import dataclasses
+import datetime as dt
+import logging
+import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -25,7 +26,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from conflictwire.annotate.dictionaries import ActorDictionary, CountryTable
-from conflictwire.annotate.pipeline import ACTOR_LABEL, OUTLET_LABEL, dateline_end
+from conflictwire.annotate.pipeline import ACTOR_LABEL, OUTLET_LABEL, dateline_end, doc_text, ents_in
 from conflictwire.extract import numbers
 from conflictwire.extract.actors import (
     _GENERIC,
@@ -53,6 +54,14 @@ from conflictwire.geo import GeoContext, PlaceResolver, find_mentions, normalize
 from conflictwire.geo.geoparse import resolve_spans
 from conflictwire.geo.resolve import haversine_km
 from conflictwire.ingest.copies import credited_source
+from conflictwire.limits import (
+    INPUT_SECONDS,
+    MAX_MENTIONS,
+    MAX_READ_CHARS,
+    PARSE_CHUNK_CHARS,
+    TimeLimitExceeded,
+    time_limit,
+)
 from conflictwire.model import (
     Actor,
     Claimant,
@@ -64,6 +73,10 @@ from conflictwire.model import (
 )
 from conflictwire.model import Span as Evidence
 from conflictwire.taxonomy import event_type_of, family_of
+
+log = logging.getLogger(__name__)
+#: The code of an article that made the extractor itself fail (a bug, not bad input).
+INTERNAL_ERROR = "internal-error"
 
 #: A mention needs this much cue weight to be an event; less only supports a neighbour.
 MENTION_THRESHOLD = 0.9
@@ -199,14 +212,14 @@ class ArticleContext:
     vectors: dict[int, np.ndarray] = field(default_factory=dict)
     #: Filtered cue hits of each sentence, by sentence start token.
     hits: dict[int, list[CueHit]] = field(default_factory=dict)
+    #: The index of the first sentence left unread once MAX_MENTIONS were found, else None.
+    capped: int | None = None
 
     @property
     def country(self) -> str | None:
         return self.country_counts.most_common(1)[0][0] if self.country_counts else None
 
 
-if not Doc.has_extension("cw_text"):
-    Doc.set_extension("cw_text", default=None)
 
 
 class Extractor:
@@ -246,15 +259,83 @@ class Extractor:
     def extract(self, text: str, title: str | None = None, published: dt.date | None = None,
                 outlet: str | None = None) -> list[Report]:
         """Reports in one article's text; evidence offsets index into ``text``."""
-        return self.extract_doc(self.nlp(text), title, published, outlet)
+        read = _readable(text)
+        return self._finish(self.extract_doc(self._parse(read), title, published, outlet), text, read)
 
     def extract_many(self, items: Iterable[tuple[str, str | None, dt.date | None, str | None]],
                      batch_size: int = 16) -> Iterator[list[Report]]:
-        """Reports for many (text, title, published, outlet) items, parsed in batches."""
+        """Reports for many (text, title, published, outlet) items, parsed in batches.
+
+        The first failure ends the run; ``extract_each`` is the one that goes on.
+        """
+        for out in self.extract_each(items, batch_size, seconds=None):
+            if isinstance(out, ExtractionError):
+                raise out
+            yield out
+
+    def extract_each(self, items: Iterable[tuple[str, str | None, dt.date | None, str | None]],
+                     batch_size: int = 16, seconds: float | None = INPUT_SECONDS
+                     ) -> Iterator[list[Report] | ExtractionError]:
+        """Reports for each item, or the ``ExtractionError`` that stopped that item alone.
+
+        Each article has ``seconds`` for its own work (its parse too, when it is parsed alone); a
+        failure of one never costs the others of the batch.
+        """
         items = list(items)
-        docs = self.nlp.pipe((t for t, _, _, _ in items), batch_size=batch_size)
-        for (_, title, published, outlet), doc in zip(items, docs):
-            yield self.extract_doc(doc, title, published, outlet)
+        reads = [_readable(t) for t, _, _, _ in items]
+        docs = self._parse_all(reads, batch_size)
+        for (text, title, published, outlet), read, doc in zip(items, reads, docs):
+            try:
+                with time_limit(seconds, "extracting this article"):
+                    if isinstance(doc, _Unparsed):
+                        doc = self._parse(read)
+                    reports = self.extract_doc(doc, title, published, outlet)
+            except TimeLimitExceeded as exc:
+                yield ExtractionError("timeout", str(exc))
+                continue
+            except RecursionError:
+                yield ExtractionError("too-deep", "the text's structure is too deep to read")
+                continue
+            except Exception as exc:  # noqa: BLE001 - one article's failure must never end the batch
+                log.error("extraction failed", exc_info=exc)
+                yield ExtractionError(INTERNAL_ERROR, f"extraction failed ({type(exc).__name__}: {str(exc)[:200]}); "
+                                                      "please report it with the input")
+                continue
+            yield self._finish(reports, text, read)
+
+    def _parse_all(self, texts: list[str], batch_size: int) -> Iterator[Doc | _Unparsed]:
+        """Docs of short texts parsed together in batches; a long text, or the rest of a batch that
+        failed in the parser, is left to be parsed alone (``_Unparsed``)."""
+        short = [i for i, t in enumerate(texts) if len(t) <= PARSE_CHUNK_CHARS]
+        parsed: Iterator[Doc] = self.nlp.pipe((texts[i] for i in short), batch_size=batch_size)
+        short_set = set(short)
+        broken = False
+        for i in range(len(texts)):
+            if i not in short_set or broken:
+                yield _Unparsed()
+                continue
+            try:
+                yield next(parsed)
+            except Exception as exc:  # noqa: BLE001 - parsed again one by one, each under its own limit
+                log.warning("batch parse failed (%s); parsing one by one", exc)
+                broken = True
+                yield _Unparsed()
+
+    def _parse(self, text: str) -> Doc:
+        """One text's Doc, parsed in pieces of at most PARSE_CHUNK_CHARS cut at line breaks."""
+        if len(text) <= PARSE_CHUNK_CHARS:
+            return self.nlp(text)
+        return Doc.from_docs(list(self.nlp.pipe(_chunks(text, PARSE_CHUNK_CHARS))), ensure_whitespace=False)
+
+    @staticmethod
+    def _finish(reports: list[Report], text: str, read: str) -> list[Report]:
+        """Say on each report when only the start of a long text was read."""
+        if len(read) < len(text):
+            note = (f"the article has {len(text):,} characters; only the first {len(read):,} were read "
+                    f"for events (the limit is {MAX_READ_CHARS:,})")
+            for r in reports:
+                r.why_empty["text"] = note
+        return reports
 
     def extract_doc(self, doc: Doc, title: str | None, published: dt.date | None, outlet: str | None) -> list[Report]:
         """Reports from an annotated article."""
@@ -265,6 +346,9 @@ class Extractor:
         mentions: list[Mention] = []
         weak: dict[int, set[str]] = {}  # sentence index -> families of its weak cues
         for i, sent in enumerate(sents):
+            if len(mentions) >= MAX_MENTIONS:
+                ctx.capped = i
+                break
             m = self._mention(sent, paras, ctx)
             if m is None:
                 fams = self._weak_families(sent, ctx)
@@ -278,6 +362,11 @@ class Extractor:
             mentions.append(m)
         drafts = self._merge([self._draft(m, ctx) for m in mentions])
         reports = [self._report(d, ctx, doc) for d in drafts]
+        if ctx.capped is not None:
+            note = (f"the article tells of more than {MAX_MENTIONS} events; sentences from the "
+                    f"{ctx.capped + 1:,}th of {len(sents):,} on were not read")
+            for r in reports:
+                r.why_empty["text"] = note
         return [r for r in reports if not _is_background(r, published)]
 
     # -- mentions ---------------------------------------------------------------------------------
@@ -285,7 +374,7 @@ class Extractor:
     def _hits(self, sent: Span, ctx: ArticleContext) -> list[CueHit]:
         """The sentence's cue hits that are no names, sport or metaphor; matched once per sentence."""
         if sent.start not in ctx.hits:
-            ctx.hits[sent.start] = [h for h in self.cues.match(sent) if not self._filtered(h, sent)]
+            ctx.hits[sent.start] = self._kept_hits(sent)
         return ctx.hits[sent.start]
 
     def _sentence_vectors(self, sents: list[Span], ctx: ArticleContext) -> dict[int, np.ndarray]:
@@ -314,25 +403,40 @@ class Extractor:
         """Event families of the cues of a sentence too weak to be a mention of its own."""
         return {family_of(event_type_of(h.sub_event_type)) for h in self._hits(sent, ctx)}
 
-    def _filtered(self, hit: CueHit, sent: Span) -> bool:
-        """Cues that are names, sport or metaphor, not events ("Center for Reconciliation", "a political battle")."""
+    def _kept_hits(self, sent: Span) -> list[CueHit]:
+        """The sentence's cue hits less those ``_filtered`` drops; linear in the sentence's length
+        however many hits it has (what is asked of the sentence or of a head is asked once)."""
+        hits = self.cues.match(sent)
+        if not hits:
+            return []
+        sports = _SPORTS.search(sent.text) is not None
+        children: dict[int, list[Token]] = {}
+        return [h for h in hits if not self._filtered(h, sent, sports, children)]
+
+    def _filtered(self, hit: CueHit, sent: Span, sports: bool, children: dict[int, list[Token]]) -> bool:
+        """Cues that are names, sport or metaphor, not events ("Center for Reconciliation", "a political battle").
+
+        ``sports``: whether the sentence speaks of sport; ``children``: a cache of each head's children."""
         head = hit.head(sent)
         if any(sent.doc[i].ent_type_ in _NAME_LABELS for i in range(hit.start, hit.end)):
             return True
         fam = family_of(event_type_of(hit.sub_event_type))
-        if fam == "violent" and _SPORTS.search(sent.text):
+        if fam == "violent" and sports:
             return True
-        mods = {c.lower_ for c in head.children if c.dep_ in ("amod", "compound")}
+        if head.i not in children:
+            children[head.i] = list(head.children)
+        kids = children[head.i]
+        mods = {c.lower_ for c in kids if c.dep_ in ("amod", "compound")}
         if mods & _METAPHOR_MODS:
             return True
-        if head.lower_ in ("war", "battle", "fight") and any(c.lower_ == "of" and any(g.lower_ == "words" for g in c.children) for c in head.children):
+        if head.lower_ in ("war", "battle", "fight") and any(c.lower_ == "of" and any(g.lower_ == "words" for g in c.children) for c in kids):
             return True
-        if head.lemma_.lower() == "shell" and head.pos_ == "NOUN" and any(c.lower_ == "of" for c in head.children):
+        if head.lemma_.lower() == "shell" and head.pos_ == "NOUN" and any(c.lower_ == "of" for c in kids):
             return True  # "the blackened shell of the workshop": what is left of a building, not shelling
         if hit.sub_event_type == "Non-violent transfer of territory" and head.lemma_.lower().startswith("evacu"):
             # "Rescuers evacuated 60 residents", "the evacuation of the wounded": people taken to safety,
             # not ground handed over ("troops evacuated the town", "the evacuation of the fighters")
-            moved = {w for c in head.children if c.dep_ in ("dobj", "nsubjpass", "prep")
+            moved = {w for c in kids if c.dep_ in ("dobj", "nsubjpass", "prep")
                      for t in c.subtree for w in (t.lemma_.lower(), t.lower_)}
             if moved & (_CIVILIAN_WORDS | _RESCUED) and not moved & _ARMED_TARGETS:
                 return True
@@ -344,7 +448,7 @@ class Extractor:
         """Cue weight per sub-type in a sentence (scaled by each cue's syntactic role), the best hit
         of each sub-type, and the hits themselves."""
         if hits is None:
-            hits = [h for h in self.cues.match(sent) if not self._filtered(h, sent)]
+            hits = self._kept_hits(sent)
         scores: Counter[str] = Counter()
         best_hit: dict[str, tuple[float, CueHit]] = {}
         for h in hits:
@@ -520,7 +624,7 @@ class Extractor:
                 loc = ctx.places.get((ent.start_char, ent.end_char))
                 if loc is None or ent.end_char <= ctx.dateline_end:
                     continue  # the dateline says where the story was filed, not where it happened
-                if any(e.label_ == OUTLET_LABEL for e in ent.ents) or ent.root.ent_type_ == OUTLET_LABEL:
+                if any(e.label_ == OUTLET_LABEL for e in ents_in(ent)) or ent.root.ent_type_ == OUTLET_LABEL:
                     continue
                 prep = ent.root.head.lower_ if ent.root.dep_ == "pobj" else ""
                 if prep == "of" and ent.root.head.head.dep_ == "pobj":
@@ -626,7 +730,7 @@ class Extractor:
             why["fatalities"] = "no figure of dead in the sentences describing the event"
         for q, a, b in d.quantities:
             evidence.append(Evidence(a, b, "quantities"))
-        cl = d.claimant or outlet_claimant(ctx.outlet or credited_source(_doc_text(doc)))
+        cl = d.claimant or outlet_claimant(ctx.outlet or credited_source(doc_text(doc)))
         if d.claimant_span:
             evidence.append(Evidence(d.claimant_span[0], d.claimant_span[1], "claimant"))
         # the first mention (the lede, usually) carries what the article commits to
@@ -696,7 +800,7 @@ class Extractor:
         # its forces, its police or its government: all three are candidates, tied to the name
         seen: set[int] = set()
         for s in (x for m in d.mentions for x in (m.sent, *m.support)):
-            for ent in s.ents:
+            for ent in ents_in(s):
                 c = self.countries.find(ent.text) if ent.label_ in ("GPE", "NORP") and ent.start not in seen else None
                 if c is None or ent.start_char < ctx.dateline_end or ent.text.isupper():
                     continue  # "NIGERIA - ", "BAMAKO, Mali, April 4 -": a dateline locates, it does not act
@@ -772,13 +876,13 @@ class Extractor:
         spans = self._place_spans(doc)
         bounds = [(sp.start_char, sp.end_char) for sp in spans]
         # geoparse's resolution: two-pass country vote, "X, Y" / "X in Y" containment, previous place as anchor
-        resolved = resolve_spans(_doc_text(doc), bounds, [self._mention_text(doc, sp) for sp in spans], self.resolver)
+        resolved = resolve_spans(doc_text(doc), bounds, [self._mention_text(doc, sp) for sp in spans], self.resolver)
         places = {b: loc for b, (loc, _) in zip(bounds, resolved, strict=True)
                   if loc is not None and loc.lat is not None}
         gctx = _geo_context(Counter(loc.country_code for loc in places.values() if loc.country_code))
-        dateline = dateline_end(_doc_text(doc))
+        dateline = dateline_end(doc_text(doc))
         main = None
-        text = _doc_text(doc)
+        text = doc_text(doc)
         in_title = [loc for (s, e), loc in places.items() if title and text[s:e] in title]
         if in_title:
             # the headline's most precise place stands for the article (found in the body: no parse)
@@ -806,7 +910,7 @@ class Extractor:
     def _place_spans(self, doc: Doc) -> list[Span]:
         """Place mentions: NER places, mislabelled strong places, additions names, and capitalised
         names after a locative preposition ("near Inékar") that the gazetteer knows."""
-        text = _doc_text(doc)
+        text = doc_text(doc)
         found = find_mentions(text, self.resolver, lambda _text: doc)
         for rx in (_ADMIN_NAME, _SETTLEMENT_OF, _NAME_SETTLEMENT):
             for m in rx.finditer(text):
@@ -853,21 +957,53 @@ class Extractor:
         return actors[top[0][0]]
 
 
+class ExtractionError(Exception):
+    """One article could not be extracted: ``timeout``, ``too-deep`` or ``internal-error``."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code, self.message = code, message
+
+
+class _Unparsed:
+    """A text still to be parsed on its own."""
+
+
+def _readable(text: str) -> str:
+    """The part of a text read for events: all of it, or the first MAX_READ_CHARS cut at a break."""
+    if len(text) <= MAX_READ_CHARS:
+        return text
+    return text[:_cut_point(text, MAX_READ_CHARS)]
+
+
+def _cut_point(text: str, limit: int) -> int:
+    """Where to cut ``text`` at most ``limit`` characters in: after a paragraph break, else a line
+    break, else a sentence end, else a space, in the last quarter before the limit; else at it."""
+    floor = limit * 3 // 4
+    for sep in ("\n\n", "\n", ". ", " "):
+        at = text.rfind(sep, floor, limit)
+        if at >= 0:
+            return at + len(sep)
+    return limit
+
+
+def _chunks(text: str, size: int) -> Iterator[str]:
+    """``text`` in consecutive pieces of at most ``size`` characters, joined they are ``text``."""
+    start = 0
+    while start < len(text):
+        end = len(text) if len(text) - start <= size else start + _cut_point(text[start:start + size], size)
+        yield text[start:end]
+        start = end
+
+
 def _geo_context(counts: Counter[str]) -> GeoContext | None:
     """A GeoContext for the resolver from the article's country counts."""
     return GeoContext(country_counts=dict(counts)) if counts else None
 
 
-def _doc_text(doc: Doc) -> str:
-    """The doc's text, built once: spaCy rebuilds ``Doc.text`` from its tokens on every access."""
-    if doc._.cw_text is None:
-        doc._.cw_text = doc.text
-    return doc._.cw_text
-
-
 def _place_mention(doc: Doc, ent: Span) -> str:
     """The place's words with the generic head that tells its kind ("the province of Idlib", "Idlib province")."""
-    text = _doc_text(doc)
+    text = doc_text(doc)
     before = text[max(0, ent.start_char - 30):ent.start_char]
     after = text[ent.end_char:ent.end_char + 20]
     m = _PLACE_HEADS.search(before)

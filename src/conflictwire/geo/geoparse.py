@@ -219,10 +219,21 @@ def _expand(text: str, start: int, end: int) -> tuple[int, int]:
 def additions_spans(text: str, resolver: PlaceResolver) -> list[tuple[int, int]]:
     """Spans of the gazetteer additions' names in the text, longest first where they overlap."""
     hits: list[tuple[int, int]] = []
-    for pattern in _additions_patterns(resolver):
-        for m in pattern.finditer(text):
-            if m.group(0)[0].isupper() or not m.group(0)[0].isascii():  # place names are capitalised
-                hits.append(m.span())
+    by_first, always = _additions_index(resolver)
+    matches: list[re.Match[str]] = [m for pattern in always for m in pattern.finditer(text)]
+    # Each key is tried only where a word of the text is its first word: linear in the text.
+    for w in _WORD.finditer(text):
+        word = w.group(0)
+        # "Remal's": the key may end at any quote inside the word as well as at its end
+        forms = {word} | {word[:q.start()] for q in _QUOTES.finditer(word)}
+        for form in forms:
+            for pattern in by_first.get(_QUOTES.sub("", form).lower().replace("i\u0307", "i"), ()):
+                m = pattern.match(text, w.start())
+                if m:
+                    matches.append(m)
+    for m in matches:
+        if m.group(0)[0].isupper() or not m.group(0)[0].isascii():  # place names are capitalised
+            hits.append(m.span())
     hits.sort(key=lambda s: (-(s[1] - s[0]), s[0]))
     kept: list[tuple[int, int]] = []
     for s in hits:
@@ -232,6 +243,36 @@ def additions_spans(text: str, resolver: PlaceResolver) -> list[tuple[int, int]]
 
 
 _PATTERN_CACHE: dict[int, list[re.Pattern[str]]] = {}
+_INDEX_CACHE: dict[int, tuple[dict[str, list[re.Pattern[str]]], list[re.Pattern[str]]]] = {}
+_WORD = re.compile(r"(?<!\w)\w[\w'’ʿʾ`]*")
+_QUOTES = re.compile(r"['’ʿʾ`]")
+_PLAIN_WORD = re.compile(r"\w+")
+
+
+def _additions_index(resolver: PlaceResolver) -> tuple[dict[str, list[re.Pattern[str]]], list[re.Pattern[str]]]:
+    """The additions' patterns by the first word of their key, and those with no plain first word."""
+    key = id(resolver.gazetteer)
+    if key not in _INDEX_CACHE:
+        by_first: dict[str, list[re.Pattern[str]]] = {}
+        always: list[re.Pattern[str]] = []
+        for k, pattern in zip(_additions_keys(resolver), _additions_patterns(resolver)):
+            first = k.split(" ")[0]
+            if _PLAIN_WORD.fullmatch(first) and first == first.lower() and not _QUOTES.search(first):
+                by_first.setdefault(first, []).append(pattern)
+            else:
+                always.append(pattern)
+        _INDEX_CACHE[key] = (by_first, always)
+    return _INDEX_CACHE[key]
+
+
+def _additions_keys(resolver: PlaceResolver) -> list[str]:
+    """The additions' name keys worth looking for, longest first (one per ``_additions_patterns`` entry)."""
+    gaz = resolver.gazetteer
+    keys = {k for e in gaz.additions() for k in gaz.names_of(e)}
+    # A one-word key that is an English word ("Mawasi" is not, "Rimal" is not, but guard anyway)
+    # would fire on ordinary prose.
+    keys = {k for k in keys if len(k) >= 4 and (" " in k or gaz.word_kind(k) is None)}
+    return sorted(keys, key=lambda k: (-len(k), k))
 
 
 def _additions_patterns(resolver: PlaceResolver) -> list[re.Pattern[str]]:
@@ -239,11 +280,7 @@ def _additions_patterns(resolver: PlaceResolver) -> list[re.Pattern[str]]:
     gaz = resolver.gazetteer
     key = id(gaz)
     if key not in _PATTERN_CACHE:
-        keys = {k for e in gaz.additions() for k in gaz.names_of(e)}
-        # A one-word key that is an English word ("Mawasi" is not, "Rimal" is not, but guard anyway)
-        # would fire on ordinary prose.
-        keys = {k for k in keys if len(k) >= 4 and (" " in k or gaz.word_kind(k) is None)}
-        _PATTERN_CACHE[key] = [_key_pattern(k) for k in sorted(keys, key=len, reverse=True)]
+        _PATTERN_CACHE[key] = [_key_pattern(k) for k in _additions_keys(resolver)]
     return _PATTERN_CACHE[key]
 
 

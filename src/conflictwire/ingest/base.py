@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
+from conflictwire.limits import MAX_ARTICLE_CHARS, MAX_MARKUP_BYTES
 from conflictwire.model import Article, InputError, RawInput
 
 from .errors import InputProblem
@@ -20,6 +21,21 @@ def item_source(source: str, n: int) -> str:
 def to_error(source: str, problem: InputProblem) -> InputError:
     """Turn a raised problem into the record the batch carries on with."""
     return InputError(source=source, code=problem.code, message=problem.message)
+
+
+def checked(article: Article) -> Article:
+    """The article, if its text is within the limit every reader and the API apply."""
+    if len(article.text) > MAX_ARTICLE_CHARS:
+        raise InputProblem("too-large", f"the article's text is {len(article.text):,} characters, over the "
+                                        f"{MAX_ARTICLE_CHARS:,}-character limit")
+    return article
+
+
+def check_markup_size(data: bytes, kind: str) -> None:
+    """Refuse a feed or page too large to parse in reasonable time, before parsing it."""
+    if len(data) > MAX_MARKUP_BYTES:
+        raise InputProblem("too-large", f"the {kind} is {len(data):,} bytes, over the {MAX_MARKUP_BYTES:,}-byte "
+                                        f"limit for markup")
 
 
 def pair(article: Article, data: bytes, source: str) -> tuple[Article, RawInput]:

@@ -35,7 +35,7 @@ def _parse_iso(text: str) -> dt.date | None:
             return dt.date.fromisoformat(text)
         # fromisoformat in 3.11 takes "Z" and offsets; the date part is the local one.
         return dt.datetime.fromisoformat(text).date()
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
 
 
@@ -43,5 +43,5 @@ def _parse_rfc822(text: str) -> dt.date | None:
     """Parse an RFC 822 date (RSS pubDate), or return None."""
     try:
         return email.utils.parsedate_to_datetime(text).date()
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None

@@ -15,7 +15,7 @@ import lxml.html
 
 from conflictwire.model import Article
 
-from .base import Item, item_source, pair, to_error
+from .base import Item, check_markup_size, checked, item_source, pair, to_error
 from .dates import parse_published
 from .errors import InputProblem
 
@@ -23,13 +23,24 @@ _ITEM_TAGS = {"item", "{http://www.w3.org/2005/Atom}entry", "{http://purl.org/rs
 _BLOCK_TAGS = {
     "p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr", "table", "section", "article",
 }
+# Characters XML cannot hold (lxml refuses them): C0 controls but tab and newlines, lone surrogates.
+_XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,64})|([0-9]{1,64}));")
 _SPACES = re.compile(r"[ \t\u00a0]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 
 
 def read_feed(data: bytes, source: str) -> Iterator[Item]:
     """Read each entry of an RSS or Atom feed, named ``source#N`` (1-based)."""
-    feed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
+    check_markup_size(data, "feed")
+    data = _CHAR_REF.sub(_valid_char_ref, data)
+    try:
+        feed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
+    except (ValueError, OverflowError, LookupError, UnicodeError, TypeError, AssertionError,
+            lxml.etree.Error) as e:
+        # feedparser's own parsers give up on some broken markup (bad character references,
+        # encodings it cannot decode): the feed is unreadable, the rest of the batch goes on
+        raise InputProblem("malformed-feed", f"not a readable RSS/Atom feed: {type(e).__name__}: {e}") from None
     if not feed.entries:
         if feed.get("bozo"):
             raise InputProblem("malformed-feed", f"not a readable RSS/Atom feed: {feed.get('bozo_exception')}")
@@ -43,8 +54,20 @@ def read_feed(data: bytes, source: str) -> Iterator[Item]:
         except InputProblem as problem:
             yield to_error(name, problem)
             continue
-        raw = raws[number - 1] if raws else json.dumps(dict(entry), ensure_ascii=False, default=str).encode("utf-8")
+        except (ValueError, OverflowError, UnicodeError, lxml.etree.Error) as e:
+            yield to_error(name, InputProblem("malformed-feed", f"unreadable entry: {type(e).__name__}: {e}"))
+            continue
+        raw = raws[number - 1] if raws else (
+            json.dumps(dict(entry), ensure_ascii=False, default=str).encode("utf-8", "replace"))
         yield pair(article, raw, name)
+
+
+def _valid_char_ref(m: re.Match[bytes]) -> bytes:
+    """A numeric character reference to no character (a surrogate, past U+10FFFF, NUL) becomes U+FFFD."""
+    value = int(m[1], 16) if m[1] else int(m[2])
+    if value == 0 or value > 0x10FFFF or 0xD800 <= value <= 0xDFFF:
+        return b"&#xFFFD;"
+    return m[0]
 
 
 def article_from_entry(entry: Any, outlet: str | None) -> Article:
@@ -52,7 +75,7 @@ def article_from_entry(entry: Any, outlet: str | None) -> Article:
     text = _entry_text(entry)
     if not text:
         raise InputProblem("no-text", "the entry has no summary or content")
-    return Article(
+    return checked(Article(
         text=text,
         title=markup_to_text(entry.get("title", "")) or None,
         url=entry.get("link") or None,
@@ -60,7 +83,7 @@ def article_from_entry(entry: Any, outlet: str | None) -> Article:
         byline=entry.get("author") or None,
         outlet=outlet,
         external_id=entry.get("id") or None,
-    )
+    ))
 
 
 def _entry_text(entry: Any) -> str:
@@ -80,7 +103,10 @@ def _entry_date(entry: Any) -> dt.date | None:
         if value:
             return value
     parsed = entry.get("published_parsed") or entry.get("updated_parsed")
-    return dt.date(parsed.tm_year, parsed.tm_mon, parsed.tm_mday) if parsed else None
+    try:
+        return dt.date(parsed.tm_year, parsed.tm_mon, parsed.tm_mday) if parsed else None
+    except (ValueError, OverflowError, AttributeError, TypeError):
+        return None  # a date the feed gets wrong (year 0) is no date, not a bad entry
 
 
 def markup_to_text(markup: str) -> str:
@@ -90,8 +116,8 @@ def markup_to_text(markup: str) -> str:
     if "<" not in markup:
         return unescape(markup).strip()
     try:
-        root = lxml.html.fragment_fromstring(markup, create_parent="div")
-    except lxml.etree.ParserError:
+        root = lxml.html.fragment_fromstring(_XML_UNSAFE.sub("", markup), create_parent="div")
+    except (lxml.etree.ParserError, ValueError):
         return ""
     for el in root.iter("script", "style"):
         el.drop_tree()
@@ -113,7 +139,7 @@ def _raw_items(data: bytes, expected: int) -> list[bytes] | None:
     parser = lxml.etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False)
     try:
         root = lxml.etree.fromstring(data, parser)
-    except lxml.etree.XMLSyntaxError:
+    except (lxml.etree.Error, ValueError):
         return None
     if root is None:
         return None

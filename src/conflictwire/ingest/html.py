@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
+import lxml.etree
 import trafilatura
 from trafilatura.settings import Document
 
 from conflictwire.model import Article
 
-from .base import Item, pair
+from .base import Item, check_markup_size, checked, pair
 from .dates import parse_published
 from .errors import InputProblem
 
@@ -30,14 +31,19 @@ def read_html(data: bytes, source: str) -> Iterator[Item]:
 
 def parse_html(data: bytes, url: str | None = None) -> Article:
     """Extract the main text and metadata of one page; raise InputProblem ``no-text`` if none."""
-    doc = trafilatura.bare_extraction(
-        data,
-        url=url,
-        with_metadata=True,
-        include_comments=False,
-        include_tables=True,
-        date_extraction_params=_DATE_PARAMS,
-    )
+    check_markup_size(data, "page")
+    try:
+        doc = trafilatura.bare_extraction(
+            data,
+            url=url,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=True,
+            date_extraction_params=_DATE_PARAMS,
+        )
+    except (ValueError, TypeError, AttributeError, LookupError, UnicodeError, OverflowError, lxml.etree.Error) as e:
+        # trafilatura and lxml give up on some broken pages: the page is unreadable, not the batch
+        raise InputProblem("no-text", f"the HTML cannot be read: {type(e).__name__}: {e}") from None
     text = (doc.text or "").strip() if isinstance(doc, Document) else ""
     if not isinstance(doc, Document) or not text:
         raise InputProblem("no-text", "no main text found in the HTML")
@@ -46,7 +52,7 @@ def parse_html(data: bytes, url: str | None = None) -> Article:
         # a page of menus and links: what trafilatura falls back to is page furniture, not an article
         raise InputProblem("no-text", f"no main text found in the HTML (only {words} words outside the page furniture)")
     title = (doc.title or "").strip() or None
-    return Article(
+    return checked(Article(
         text=_drop_title_line(text, title),
         title=title,
         outlet=doc.sitename or None,
@@ -54,7 +60,7 @@ def parse_html(data: bytes, url: str | None = None) -> Article:
         published=_page_date(doc.date),
         language=doc.language or None,
         byline=doc.author or None,
-    )
+    ))
 
 
 def _drop_title_line(text: str, title: str | None) -> str:

@@ -8,14 +8,86 @@ Fields follow the ``conflictwire extract`` contract: ``id`` (kept as the externa
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from conflictwire.model import Article
 
-from .base import Item, decode_utf8, item_source, pair, to_error
+from conflictwire.limits import MAX_JSON_DEPTH, MAX_JSON_NUMBER_DIGITS
+
+from .base import Item, checked, decode_utf8, item_source, pair, to_error
 from .dates import parse_published
+
 from .errors import InputProblem
+
+_SPECIAL = re.compile(r'[\\"\[\]{}]')
+
+
+def load_json(text: str | bytes, where: str = "") -> Any:
+    """Parse JSON within the limits on nesting depth and number size; raise InputProblem otherwise.
+
+    ``where`` ("line 3: ") prefixes every message.
+    """
+    if isinstance(text, bytes):
+        try:
+            text = decode_utf8(text)
+        except InputProblem as problem:
+            raise InputProblem(problem.code, where + problem.message) from None
+    check_depth(text, where)
+    try:
+        return json.loads(text, parse_int=_parse_int)
+    except json.JSONDecodeError as e:
+        at = f"line {e.lineno}, column {e.colno}" if not where else f"column {e.colno}"
+        raise InputProblem("malformed-json", f"{where}{at}: {e.msg}") from None
+    except _NumberTooLong as e:
+        raise InputProblem("too-large", f"{where}a number of {e.digits:,} digits (the limit is "
+                                        f"{MAX_JSON_NUMBER_DIGITS})") from None
+    except RecursionError:  # the depth check should have caught it: a safety net, not the rule
+        raise InputProblem("too-deep", f"{where}JSON nested too deeply to read") from None
+
+
+class _NumberTooLong(ValueError):
+    def __init__(self, digits: int) -> None:
+        super().__init__(digits)
+        self.digits = digits
+
+
+def _parse_int(text: str) -> int:
+    if len(text) > MAX_JSON_NUMBER_DIGITS:
+        raise _NumberTooLong(len(text))
+    return int(text)
+
+
+def check_depth(text: str, where: str = "") -> None:
+    """Raise InputProblem ``too-deep`` when arrays and objects nest deeper than MAX_JSON_DEPTH.
+
+    One linear pass over the characters that matter (brackets, quotes, backslashes), skipping
+    brackets inside strings; done only when the text has more brackets than the limit at all.
+    """
+    if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
+        return
+    depth = 0
+    in_string = False
+    skip = -1
+    for m in _SPECIAL.finditer(text):
+        pos = m.start()
+        if pos == skip:
+            continue
+        c = m.group()
+        if c == "\\":
+            skip = pos + 1
+        elif c == '"':
+            in_string = not in_string
+        elif in_string:
+            continue
+        elif c in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                raise InputProblem("too-deep", f"{where}JSON nested more than {MAX_JSON_DEPTH} levels deep")
+        else:
+            depth -= 1
+
 
 def read_jsonl(data: bytes, source: str) -> Iterator[Item]:
     """Read JSON Lines: one article per non-blank line, named ``source#LINE``."""
@@ -37,12 +109,13 @@ def read_json(data: bytes, source: str) -> Iterator[Item]:
     """Read a JSON object or array; fall back to JSON Lines when the file is that."""
     text = decode_utf8(data)
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as e:
-        if _first_line_is_json(data):
+        doc = load_json(text)
+    except InputProblem as problem:
+        if problem.code in ("malformed-json", "too-deep", "too-large") and _first_line_is_json(data):
+            # JSON Lines: each line is read (and refused) on its own
             yield from read_jsonl(data, source)
             return
-        raise InputProblem("malformed-json", f"line {e.lineno}, column {e.colno}: {e.msg}") from None
+        raise
     if isinstance(doc, dict):
         yield pair(article_from_obj(doc), data, source)
     elif isinstance(doc, list):
@@ -69,20 +142,15 @@ def _read_array(items: list[Any], source: str) -> Iterator[Item]:
 
 def _load_line(line: bytes, number: int) -> Any:
     """Parse one JSONL line; the error names the line number."""
-    try:
-        return json.loads(decode_utf8(line))
-    except InputProblem as problem:
-        raise InputProblem(problem.code, f"line {number}: {problem.message}") from None
-    except json.JSONDecodeError as e:
-        raise InputProblem("malformed-json", f"line {number}, column {e.colno}: {e.msg}") from None
+    return load_json(line, f"line {number}: ")
 
 
 def _first_line_is_json(data: bytes) -> bool:
     """True when the first non-blank line parses alone: the file is JSON Lines."""
     first = next((line for line in data.split(b"\n") if line.strip()), b"")
     try:
-        json.loads(first)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        load_json(first)
+    except InputProblem:
         return False
     return True
 
@@ -98,7 +166,7 @@ def article_from_obj(obj: Any) -> Article:
         raise InputProblem("invalid-field", f"'text' must be a string, not {type(text).__name__}")
     if not text.strip():
         raise InputProblem("no-text", "'text' is blank")
-    return Article(
+    return checked(Article(
         text=text,  # as given: extract reports evidence offsets into the input text
         title=_optional_str(obj, "title"),
         external_id=_external_id(obj.get("id")),
@@ -106,7 +174,7 @@ def article_from_obj(obj: Any) -> Article:
         url=_optional_str(obj, "url"),
         published=parse_published(obj.get("published")),
         language=_optional_str(obj, "language"),
-    )
+    ))
 
 
 def _optional_str(obj: dict[str, Any], name: str) -> str | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 from collections.abc import Iterable, Iterator
@@ -11,8 +10,10 @@ from typing import BinaryIO
 
 from .dates import parse_published
 from .errors import InputProblem
+from .jsonl import load_json
 
 STDIN_NAME = "<stdin>"
+_MAX_SIDECAR_BYTES = 16 * 2**20
 #: A folder may hold this file: {"file name": {"published", "outlet", "url"}} for its other files.
 SIDECAR_NAME = "conflictwire-meta.json"
 
@@ -24,6 +25,8 @@ class Source:
     name: str
     path: str | None  # None for stdin
     meta: dict[str, str] | None = None  # from the folder's sidecar file, if any
+    #: Found by walking a folder: read only if it is a regular file (a pipe there would block for ever).
+    regular_only: bool = False
 
 
 def expand(paths: Iterable[str]) -> Iterator[Source | tuple[str, InputProblem]]:
@@ -60,19 +63,36 @@ def _walk(folder: str) -> Iterator[Source | tuple[str, InputProblem]]:
             continue
         if entry.is_dir(follow_symlinks=False):
             yield from _walk(entry.path)
-        else:
-            yield Source(entry.path, entry.path, sidecar.get(entry.name))
+            continue
+        try:
+            mode = entry.stat(follow_symlinks=True).st_mode
+        except OSError:
+            mode = None  # a broken link: read_file names it
+        if mode is not None and not stat.S_ISREG(mode):
+            yield entry.path, InputProblem("not-a-file", f"{_kind_of(mode)}, not a regular file: skipped")
+            continue
+        yield Source(entry.path, entry.path, sidecar.get(entry.name), regular_only=True)
+
+
+def _kind_of(mode: int) -> str:
+    """What a file that is not a regular file is, in words."""
+    for test, name in ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISDIR, "a folder")):
+        if test(mode):
+            return name
+    return "a special file"
 
 
 def read_sidecar(path: str) -> dict[str, dict[str, str]]:
     """The metadata a folder's sidecar file gives its other files, by file name."""
     try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise InputProblem("malformed-json", f"sidecar metadata file cannot be read: {e}") from None
+        data = load_json(read_file(path, _MAX_SIDECAR_BYTES, regular_only=True))
+    except InputProblem as problem:
+        raise InputProblem(problem.code, f"sidecar metadata file cannot be read: {problem.message}") from None
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
         raise InputProblem("invalid-field", "sidecar metadata must map file names to objects")
+    if not all(isinstance(v, str | int | float) or v is None for meta in data.values() for v in meta.values()):
+        raise InputProblem("invalid-field", "sidecar metadata values must be strings")
     out = {name: {k: str(v) for k, v in meta.items() if v is not None} for name, meta in data.items()}
     for name, meta in out.items():
         try:
@@ -82,18 +102,28 @@ def read_sidecar(path: str) -> dict[str, dict[str, str]]:
     return out
 
 
-def read_file(path: str, max_bytes: int) -> bytes:
-    """Read a file after checking with stat that it exists, is not empty and not too large."""
+def read_file(path: str, max_bytes: int, regular_only: bool = False) -> bytes:
+    """Read a file after checking with stat that it exists, is not empty and not too large.
+
+    With ``regular_only`` anything but a regular file is refused, checked on the opened file itself
+    (opened without blocking, so a pipe swapped in after the folder was listed cannot hang the batch).
+    A path named on the command line may be a pipe (``<(zcat feed.gz)``) and is read as one.
+    """
     try:
-        info = os.stat(path)
+        fd = os.open(path, os.O_RDONLY | (os.O_NONBLOCK if regular_only else 0))
     except FileNotFoundError:
         raise InputProblem("not-found", "no such file (or a broken link)") from None
+    except IsADirectoryError:
+        raise InputProblem("not-a-file", "a folder, not a regular file") from None
     except OSError as e:
-        raise InputProblem("unreadable", f"cannot stat the file: {e.strerror or e}") from None
-    if stat.S_ISREG(info.st_mode):
-        _check_size(info.st_size, max_bytes)
+        raise InputProblem("unreadable", f"cannot open the file: {e.strerror or e}") from None
     try:
-        with open(path, "rb") as f:
+        with os.fdopen(fd, "rb") as f:
+            info = os.fstat(f.fileno())
+            if stat.S_ISREG(info.st_mode):
+                _check_size(info.st_size, max_bytes)
+            elif regular_only or stat.S_ISDIR(info.st_mode):
+                raise InputProblem("not-a-file", f"{_kind_of(info.st_mode)}, not a regular file: skipped")
             # Bounded read: a file that grew after stat (or a pipe) is still capped.
             data = f.read(max_bytes + 1)
     except OSError as e:

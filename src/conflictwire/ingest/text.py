@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from conflictwire.model import Article
 
-from .base import Item, decode_utf8, normalise_newlines, pair
+from .base import Item, checked, decode_utf8, normalise_newlines, pair
 from .errors import InputProblem
 
 _TRANSLATOR = re.compile(r"^translated(?:\s+from\s+[A-Za-z]+)?\s+by[:\s]\s*(?P<name>.+?)\s*$", re.IGNORECASE)
@@ -49,7 +49,7 @@ def parse_text(data: bytes) -> Article:
     if not text.strip():
         raise InputProblem("empty", f"file has no text ({len(data):,} bytes of whitespace)")
     layout = split_layout(text)
-    return Article(text=layout.body, title=layout.title, byline=layout.byline, translator=layout.translator)
+    return checked(Article(text=layout.body, title=layout.title, byline=layout.byline, translator=layout.translator))
 
 
 def split_layout(text: str) -> Layout:

@@ -15,19 +15,28 @@ from .errors import InputProblem
 from .html import parse_html
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
+_WARCIO_FAILURES = (ArchiveLoadFailed, zlib.error, EOFError, AttributeError, ValueError, TypeError, IndexError,
+                    KeyError, UnicodeError, OSError)
 
 
 def read_warc(data: bytes, source: str, max_bytes: int) -> Iterator[Item]:
     """Read each HTML ``response`` record, named ``source#N`` with N the record's 1-based position."""
     found = 0
-    try:
-        for number, record in enumerate(ArchiveIterator(io.BytesIO(data)), start=1):
-            if not _is_html_response(record):
-                continue
+    records = enumerate(ArchiveIterator(io.BytesIO(data)), start=1)
+    while True:
+        try:
+            number, record = next(records)
+            html = _is_html_response(record)
+        except StopIteration:
+            break
+        except _WARCIO_FAILURES as e:
+            # warcio gives up on broken records in several ways (a response record with no
+            # WARC-Target-URI is an AttributeError inside it): the rest of the archive is unreadable
+            raise InputProblem("malformed-warc", f"not a readable WARC after {found} HTML records: "
+                                                 f"{type(e).__name__}: {e}") from None
+        if html:
             found += 1
             yield _read_record(record, item_source(source, number), max_bytes)
-    except (ArchiveLoadFailed, zlib.error, EOFError) as e:
-        raise InputProblem("malformed-warc", f"not a readable WARC after {found} HTML records: {e}") from None
     if not found:
         raise InputProblem("no-text", "the WARC has no HTML response records")
 
@@ -42,7 +51,10 @@ def _is_html_response(record: ArcWarcRecord) -> bool:
 
 def _read_record(record: ArcWarcRecord, name: str, max_bytes: int) -> Item:
     """Turn one response record into an article, or an error for that record only."""
-    payload = record.content_stream().read(max_bytes + 1)
+    try:
+        payload = record.content_stream().read(max_bytes + 1)
+    except _WARCIO_FAILURES as e:
+        return to_error(name, InputProblem("malformed-warc", f"unreadable record payload: {type(e).__name__}: {e}"))
     if len(payload) > max_bytes:
         return to_error(name, InputProblem("too-large", f"record payload is over the {max_bytes:,}-byte limit (--max-bytes)"))
     url = record.rec_headers.get_header("WARC-Target-URI")
