@@ -111,7 +111,7 @@ def test_extract_contract_keeps_order_and_reports_bad_lines():
     text = lines[0]["text"]
     assert any("roadside bomb" in text[e["start"]:e["end"]] for e in rep["evidence"])
     assert out[1]["error"]["code"] == "malformed-json"
-    assert out[2]["error"]["code"] == "missing-field"
+    assert out[2]["error"]["code"] == "no-text"  # as ingest names a blank text
     assert out[3]["error"] is None and out[3]["reports"] == []  # speculation is not an event
     assert out[4]["error"]["code"] == "invalid-field"
 

@@ -7,16 +7,20 @@ were processed; 2 usage error or nothing could be done (bad option, unreachable 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import os
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import IO, Any
 
 import click
 
-EXIT_OK, EXIT_SOME_BAD, EXIT_FAILED = 0, 1, 2
+EXIT_OK, EXIT_SOME_BAD, EXIT_FAILED, EXIT_INTERNAL = 0, 1, 2, 3
+#: The error code of an input conflictwire itself failed on (a bug to report, not bad input).
+INTERNAL_ERROR = "internal-error"
 
 db_option = click.option("--db", "db", default=None, metavar="URL",
                          help="SQLite path or URL, or postgresql:// URL [default: a SQLite file in the user data dir]")
@@ -40,6 +44,11 @@ def _open_store(db: str | None) -> Any:
         raise click.ClickException(f"cannot open database {db or '(default)'}: {exc}") from exc
 
 
+_timeout_option = click.option(
+    "--timeout", default=60.0, show_default=True, metavar="SECONDS",
+    help="Stop an input (reading it, or extracting one article) after this long and report it as 'timeout'; 0: no limit.")
+
+
 class _Failed(click.ClickException):
     exit_code = EXIT_FAILED
 
@@ -57,15 +66,17 @@ def main() -> None:
 @click.option("--outlet", help="Outlet name for articles that carry none.")
 @click.option("--url", help="URL for articles that carry none.")
 @click.option("--max-bytes", default=50 * 2**20, show_default=True, help="Inputs larger than this are refused.")
+@_timeout_option
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--progress/--no-progress", default=None, help="Show progress on stderr [default: when stderr is a terminal].")
 @click.option("--fast", is_flag=True, help="Type events without sentence embeddings (faster, a little less accurate).")
 def ingest(paths: tuple[str, ...], db: str | None, published: dt.date | None, outlet: str | None, url: str | None,
-           max_bytes: int, as_json: bool, progress: bool | None, fast: bool) -> None:
+           max_bytes: int, as_json: bool, progress: bool | None, fast: bool, timeout: float) -> None:
     """Read articles from PATHS (files, folders, '-' for stdin), extract, cluster, grade and store them.
 
     Formats: plain text (title line, blank line, body), HTML, JSON/JSONL, RSS/Atom, WARC.
-    Each bad input is named on stderr with its problem; the others go on (exit status 1).
+    Each bad input is named on stderr with its problem; the others go on (exit status 1; 3 when
+    conflictwire itself failed on an input). Each article is stored as soon as it is done.
     """
     from conflictwire.extract import Extractor
     from conflictwire.ingest import ArticleDefaults, read_inputs
@@ -81,126 +92,229 @@ def ingest(paths: tuple[str, ...], db: str | None, published: dt.date | None, ou
             click.echo(f"\r{s.articles_seen} articles ({s.articles_new} new, {s.reports} reports, "
                        f"{len(s.errors)} bad) {rate:.1f}/s", err=True, nl=False)
 
-    items = read_inputs(paths, ArticleDefaults(published, outlet, url), max_bytes=max_bytes)
-    summary = Pipeline(store, Extractor.default(fast=fast)).ingest(items, progress=report)
+    items = read_inputs(paths, ArticleDefaults(published, outlet, url), max_bytes=max_bytes, seconds=timeout)
+    summary = IngestSummary()
+    try:
+        Pipeline(store, Extractor.default(fast=fast), seconds=timeout).ingest(items, progress=report, summary=summary)
+    except KeyboardInterrupt:
+        click.echo("\ninterrupted: the articles done so far are stored", err=True)
+        _print_summary(summary, store, as_json)
+        sys.exit(130)
     if show:
         click.echo("", err=True)
+    _print_summary(summary, store, as_json)
+    internal = any(e.code == INTERNAL_ERROR for e in summary.errors)
+    sys.exit(EXIT_INTERNAL if internal else EXIT_SOME_BAD if summary.errors else EXIT_OK)
+
+
+def _print_summary(summary: Any, store: Any, as_json: bool) -> None:
+    """Each bad input on stderr, then what the run did (as JSON with --json)."""
     for err in summary.errors:
         click.echo(f"error: {err}", err=True)
     if as_json:
         click.echo(json.dumps({**summary.to_dict(), "db": store.url}, indent=2))
-    else:
-        counts = store.counts()
-        click.echo(f"{summary.articles_new} new articles ({summary.articles_duplicate} already stored), "
-                   f"{summary.reports} reports, {len(summary.events_changed)} events created or updated, "
-                   f"{len(summary.errors)} bad inputs.")
-        click.echo(f"Database {store.url}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
-    sys.exit(EXIT_SOME_BAD if summary.errors else EXIT_OK)
+        return
+    counts = store.counts()
+    click.echo(f"{summary.articles_new} new articles ({summary.articles_duplicate} already stored), "
+               f"{summary.reports} reports, {len(summary.events_changed)} events created or updated, "
+               f"{len(summary.errors)} bad inputs.")
+    click.echo(f"Database {store.url}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
 
 
-def _jsonl_records(files: tuple[IO[str], ...]) -> Iterator[tuple[int, dict[str, Any] | None, dict[str, str] | None]]:
-    """(line number, record, error) for each non-blank input line."""
-    for f in files or (sys.stdin,):
-        for n, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield n, None, {"code": "malformed-json", "message": f"{getattr(f, 'name', '<stdin>')} line {n}: {exc}"}
-                continue
-            if not isinstance(rec, dict):
-                yield n, None, {"code": "malformed-json", "message": f"line {n}: expected a JSON object"}
-            elif not isinstance(rec.get("text"), str) or not rec["text"].strip():
-                yield n, rec, {"code": "missing-field", "message": f"line {n}: 'text' must be a non-empty string"}
+@dataclass
+class _Line:
+    """One input line of a JSONL command: where it is, the record, or the problem with it."""
+
+    where: str  # "FILE#LINE", as ingest names items
+    record: Any = None
+    article: Any = None  # the Article the record makes, for extract
+    error: dict[str, str] | None = None
+
+    def fail(self, code: str, message: str) -> None:
+        self.error = {"code": code, "message": f"{self.where}: {message}"}
+
+    @property
+    def rid(self) -> Any:
+        """The record's id, echoed when it is a JSON scalar (null otherwise)."""
+        rid = self.record.get("id") if isinstance(self.record, dict) else None
+        return rid if rid is None or isinstance(rid, str | int | float | bool) else None
+
+
+def _read_lines(stream: IO[bytes], max_bytes: int) -> Iterator[bytes | None]:
+    """The stream's lines split on LF alone (None for one over ``max_bytes``, which is skipped)."""
+    while True:
+        line = stream.readline(max_bytes + 1)
+        if not line:
+            return
+        if len(line) > max_bytes and not line.endswith(b"\n"):
+            while (rest := stream.readline(max_bytes)) and not rest.endswith(b"\n"):
+                pass
+            yield None
+            continue
+        yield line.removesuffix(b"\n").removesuffix(b"\r")
+
+
+def _jsonl_lines(files: tuple[IO[bytes], ...], max_bytes: int = 50 * 2**20) -> Iterator[_Line]:
+    """One ``_Line`` for every input line, blank ones included (each is an ``empty`` error), with the
+    record parsed within the JSON limits; the checks of a line's fields are the caller's."""
+    from conflictwire.ingest import InputProblem
+    from conflictwire.ingest.jsonl import load_json
+
+    for f in files or (sys.stdin.buffer,):
+        name = getattr(f, "name", "<stdin>")
+        name = "<stdin>" if name in ("<stdin>", "-") or not isinstance(name, str) else name
+        for n, raw in enumerate(_read_lines(f, max_bytes), start=1):
+            line = _Line(f"{name}#{n}")
+            if raw is None:
+                line.fail("too-large", f"the line is over the {max_bytes:,}-byte limit")
+            elif not raw.strip():
+                line.fail("empty", "blank line")
             else:
-                yield n, rec, None
+                try:
+                    line.record = load_json(raw)
+                except InputProblem as problem:
+                    line.fail(problem.code, problem.message)
+                else:
+                    if not isinstance(line.record, dict):
+                        line.fail("malformed-json", f"expected a JSON object, got {type(line.record).__name__}")
+            yield line
 
 
-def _published(rec: dict[str, Any]) -> dt.date | None:
-    value = rec.get("published")
-    if not value:
-        return None
-    return dt.date.fromisoformat(str(value)[:10])
+class _Output:
+    """Writes JSONL lines to stdout and errors to stderr, and remembers the exit status they call for."""
+
+    def __init__(self) -> None:
+        self.bad = 0
+        self.internal = 0
+
+    def write(self, obj: dict[str, Any], line: _Line | None = None) -> None:
+        err = obj.get("error")
+        if err:
+            if err.get("code") == INTERNAL_ERROR:
+                self.internal += 1
+            else:
+                self.bad += 1
+            where, _, message = str(err.get("message", "")).partition(": ")
+            click.echo(f"error: {where}: {err['code']}: {message}", err=True)
+        try:
+            text = json.dumps(obj, ensure_ascii=False)
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            text = json.dumps(obj, ensure_ascii=True)  # a lone surrogate in an echoed id: escaped, never lost
+        click.echo(text)
+
+    def exit(self) -> None:
+        sys.exit(EXIT_INTERNAL if self.internal else EXIT_SOME_BAD if self.bad else EXIT_OK)
+
+
+def _article_of(line: _Line) -> None:
+    """Check an extract line's fields as ingest does and keep its Article; a bad field is its error."""
+    from conflictwire.ingest import InputProblem
+    from conflictwire.ingest.jsonl import article_from_obj
+
+    if line.error is not None:
+        return
+    try:
+        line.article = article_from_obj(line.record)
+    except InputProblem as problem:
+        line.fail(problem.code, problem.message)
 
 
 @main.command()
-@click.argument("files", nargs=-1, type=click.File("r", encoding="utf-8"))
+@click.argument("files", nargs=-1, type=click.File("rb"))
 @click.option("--batch-size", default=32, show_default=True)
 @click.option("--fast", is_flag=True, help="Type events without sentence embeddings (faster, a little less accurate).")
-def extract(files: tuple[IO[str], ...], batch_size: int, fast: bool) -> None:
+@_timeout_option
+def extract(files: tuple[IO[bytes], ...], batch_size: int, fast: bool, timeout: float) -> None:
     """Read JSONL records {"id","text","title"?,"published"?,"outlet"?} and write their reports as JSONL.
 
-    One output line per input line, in input order: {"id", "reports", "error"}.
+    One output line per input line (a blank or bad line gets an error object), in input order:
+    {"id", "reports", "error"}.
     """
     from conflictwire.extract import Extractor
+    from conflictwire.extract.reports import ExtractionError
 
     extractor = Extractor.default(fast=fast)
-    bad = 0
-    pending: list[tuple[Any, dict[str, Any] | None, dict[str, str] | None]] = []
+    out = _Output()
+    pending: list[_Line] = []
 
     def flush() -> None:
-        ok = [(rec, _published_or_error(rec)) for _, rec, err in pending if err is None and rec is not None]
-        good = [(rec, pub) for rec, pub in ok if not isinstance(pub, dict)]
-        results = iter(extractor.extract_many(
-            (rec["text"], rec.get("title"), pub, rec.get("outlet")) for rec, pub in good  # type: ignore[misc]
-        ))
-        bad_pub = {id(rec): pub for rec, pub in ok if isinstance(pub, dict)}
-        for _, rec, err in pending:
-            rid = rec.get("id") if isinstance(rec, dict) else None
-            if err is None and rec is not None and id(rec) in bad_pub:
-                err = bad_pub[id(rec)]  # type: ignore[assignment]
-            if err is not None:
-                out = {"id": rid, "reports": [], "error": err}
-            else:
-                out = {"id": rid, "reports": [r.to_dict() for r in next(results)], "error": None}
-            click.echo(json.dumps(out, ensure_ascii=False))
+        good = [ln for ln in pending if ln.error is None]
+        results = extractor.extract_each(((ln.article.text, ln.article.title, ln.article.published, ln.article.outlet)
+                                          for ln in good), seconds=timeout)
+        done = {id(ln): r for ln, r in zip(good, results)}
+        for ln in pending:
+            r = done.get(id(ln))
+            if isinstance(r, ExtractionError):
+                ln.fail(r.code, r.message)
+            reports = [] if ln.error is not None or r is None else [x.to_dict() for x in r]  # type: ignore[union-attr]
+            out.write({"id": ln.rid, "reports": reports, "error": ln.error}, ln)
         pending.clear()
 
-    for item in _jsonl_records(files):
-        if item[2] is not None:
-            bad += 1
-        pending.append(item)
+    for line in _jsonl_lines(files):
+        _article_of(line)
+        pending.append(line)
         if len(pending) >= batch_size:
             flush()
     flush()
-    sys.exit(EXIT_SOME_BAD if bad else EXIT_OK)
-
-
-def _published_or_error(rec: dict[str, Any]) -> dt.date | None | dict[str, str]:
-    try:
-        return _published(rec)
-    except ValueError:
-        return {"code": "invalid-field", "message": f"'published' is not a YYYY-MM-DD date: {rec.get('published')!r}"}
+    out.exit()
 
 
 @main.command()
-@click.argument("files", nargs=-1, type=click.File("r", encoding="utf-8"))
-def geoparse(files: tuple[IO[str], ...]) -> None:
+@click.argument("files", nargs=-1, type=click.File("rb"))
+@_timeout_option
+def geoparse(files: tuple[IO[bytes], ...], timeout: float) -> None:
     """Read JSONL {"id","text","spans"?} and write the places found (or the given spans resolved)."""
     from conflictwire.annotate.pipeline import default_nlp
     from conflictwire.geo import Gazetteer, PlaceResolver
     from conflictwire.geo import geoparse as run_geoparse
+    from conflictwire.ingest import internal_error
+    from conflictwire.limits import MAX_READ_CHARS, TimeLimitExceeded, time_limit
+    from conflictwire.model import safe_text
 
     nlp, resolver = default_nlp(), PlaceResolver(Gazetteer.default())
-    bad = 0
-    for _, rec, err in _jsonl_records(files):
-        rid = rec.get("id") if isinstance(rec, dict) else None
-        if err is not None or rec is None:
-            bad += 1
-            click.echo(json.dumps({"id": rid, "places": [], "error": err}))
-            continue
-        spans = rec.get("spans")
-        try:
-            pairs = [(int(s["start"]), int(s["end"])) for s in spans] if spans is not None else None
-        except (TypeError, KeyError, ValueError):
-            bad += 1
-            click.echo(json.dumps({"id": rid, "places": [], "error": {
-                "code": "invalid-field", "message": "'spans' must be a list of {start, end}"}}))
-            continue
-        places = run_geoparse(rec["text"], pairs, resolver, nlp)
-        click.echo(json.dumps({"id": rid, "places": places, "error": None}, ensure_ascii=False))
-    sys.exit(EXIT_SOME_BAD if bad else EXIT_OK)
+    out = _Output()
+    for line in _jsonl_lines(files):
+        rec = line.record
+        if line.error is None:
+            text = rec.get("text")
+            if not isinstance(text, str) or not text.strip():
+                line.fail("missing-field" if text is None else "invalid-field", "'text' must be a non-empty string")
+            elif len(text) > MAX_READ_CHARS:
+                line.fail("too-large", f"'text' is {len(text):,} characters, over the {MAX_READ_CHARS:,}-character limit")
+        pairs = None
+        if line.error is None and rec.get("spans") is not None:
+            pairs = _spans(rec["spans"])
+            if pairs is None:
+                line.fail("invalid-field", "'spans' must be a list of {start, end} integer offsets into 'text'")
+        places: list[Any] = []
+        if line.error is None:
+            try:
+                with time_limit(timeout, "geoparsing this text"):
+                    places = run_geoparse(safe_text(rec["text"]), pairs, resolver, nlp)
+            except TimeLimitExceeded as exc:
+                line.fail("timeout", str(exc))
+            except Exception as exc:  # noqa: BLE001 - one line's failure must never end the run
+                err = internal_error(line.where, exc)
+                line.fail(err.code, err.message)
+        out.write({"id": line.rid, "places": places, "error": line.error}, line)
+    out.exit()
+
+
+def _spans(value: Any) -> list[tuple[int, int]] | None:
+    """The (start, end) pairs a geoparse line asks for, or None when they are no integer pairs (a pair
+    outside the text is resolved as nothing, with the reason)."""
+    if not isinstance(value, list):
+        return None
+    pairs = []
+    for s in value:
+        if not isinstance(s, dict):
+            return None
+        start, end = s.get("start"), s.get("end")
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, end)):
+            return None
+        pairs.append((start, end))
+    return pairs
 
 
 @main.group()
@@ -465,23 +579,53 @@ _SERVE_DB = "CONFLICTWIRE_SERVE_DB"
 def serve(db: str | None, host: str, port: int, token: str | None, read_token: str | None, workers: int) -> None:
     """Serve the page at /, the API under /api/ and the OpenAPI document at /openapi.json."""
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
 
     from conflictwire.api.app import create_app
 
     store = _open_store(db)
-    click.echo(f"conflictwire serving {store.url} on http://{host}:{port}/"
-               + (f" with {workers} worker processes" if workers > 1 else ""), err=True)
+    sock = _listen(host, port)
+    bound = sock.getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
     if workers > 1:
         # each worker process builds its own app from the environment (uvicorn imports the factory)
         os.environ.update({_SERVE_DB: store.engine.url.render_as_string(hide_password=False),
                            "CONFLICTWIRE_TOKEN": token or "",
                            "CONFLICTWIRE_READ_TOKEN": read_token or ""})
         store.close()
-        uvicorn.run("conflictwire.cli:app_from_env", factory=True, workers=workers, host=host, port=port,
-                    log_level="warning")
+        config = uvicorn.Config("conflictwire.cli:app_from_env", factory=True, workers=workers, host=host, port=bound,
+                                log_level="warning")
+        click.echo(f"conflictwire serving {store.url} on http://{shown}:{bound}/ with {workers} worker processes",
+                   err=True)
+        Multiprocess(config, sockets=[sock]).run()
         return
     app = create_app(store, token=token, ingest_fn=_api_ingest(store), read_token=read_token or None)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=bound, log_level="warning"))
+    click.echo(f"conflictwire serving {store.url} on http://{shown}:{bound}/", err=True)
+    server.run(sockets=[sock])
+
+
+def _listen(host: str, port: int) -> Any:
+    """A socket listening on host:port, so that 'serving' is said only once clients can connect; a port
+    in use, or a host that is not this machine's, is a one-line error (exit status 2)."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        why = "the port is in use (is another server running?)" if exc.errno == errno.EADDRINUSE else (
+            exc.strerror or str(exc))
+        raise _Failed(f"cannot listen on {host}:{port}: {why}") from None
+    except (OverflowError, socket.gaierror) as exc:
+        sock.close()
+        raise _Failed(f"cannot listen on {host}:{port}: {exc}") from None
+    sock.set_inheritable(True)
+    return sock
 
 
 def app_from_env() -> Any:

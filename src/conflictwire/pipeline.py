@@ -12,7 +12,10 @@ from itertools import islice
 
 from conflictwire.events import Clusterer
 from conflictwire.extract import Extractor
+from conflictwire.extract.reports import ExtractionError
+from conflictwire.ingest import internal_error
 from conflictwire.ingest.copies import credited_source, fingerprint
+from conflictwire.limits import INPUT_SECONDS
 from conflictwire.model import Article, InputError, RawInput
 from conflictwire.store import Store, StoreError
 
@@ -47,9 +50,12 @@ def _batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
 class Pipeline:
     """Ingests articles into a store: extraction, clustering and grading included."""
 
-    def __init__(self, store: Store, extractor: Extractor, clusterer: Clusterer | None = None) -> None:
+    def __init__(self, store: Store, extractor: Extractor, clusterer: Clusterer | None = None,
+                 seconds: float | None = INPUT_SECONDS) -> None:
         self.store = store
         self.extractor = extractor
+        #: Seconds one article's extraction may take (None or 0: no limit).
+        self.seconds = seconds
         self._credits: dict[int, str | None] = {}
         self.clusterer = clusterer or Clusterer(store, credits=self._credit_of)
 
@@ -61,9 +67,13 @@ class Pipeline:
         return self._credits[article_id]
 
     def ingest(self, items: Iterable[Item], progress: Callable[[IngestSummary], None] | None = None,
-               batch_size: int = 16) -> IngestSummary:
-        """Store, extract, cluster and grade each article; bad inputs are recorded and skipped."""
-        summary = IngestSummary()
+               batch_size: int = 16, summary: IngestSummary | None = None) -> IngestSummary:
+        """Store, extract, cluster and grade each article; bad inputs are recorded and skipped.
+
+        ``summary``, when given, is filled in as the run goes, so a caller that is interrupted
+        still knows what was stored.
+        """
+        summary = summary if summary is not None else IngestSummary()
         for batch in _batches(items, batch_size):
             good: list[tuple[Article, RawInput]] = []
             for item in batch:
@@ -87,19 +97,31 @@ class Pipeline:
                 continue
             seen_hashes.add(art.content_hash)
             fresh.append((art, raw))
-        extracted = self.extractor.extract_many((a.text, a.title, a.published, a.outlet) for a, _ in fresh)
+        extracted = self.extractor.extract_each(((a.text, a.title, a.published, a.outlet) for a, _ in fresh),
+                                                seconds=self.seconds)
         for (art, raw), reports in zip(fresh, extracted):
+            name = art.source or "<input>"
+            if isinstance(reports, ExtractionError):
+                summary.errors.append(InputError(name, reports.code, reports.message))
+                continue
+            stored_id = None
             try:
                 with self.store.transaction():
                     stored, created = self.store.add_article(art, raw, fingerprint(art.text))
                     if not created:
                         summary.articles_duplicate += 1
                         continue
+                    stored_id = stored.id
                     self._credits[stored.id or 0] = credited_source(art.text)
                     rows = self.store.add_reports(stored.id or 0, reports)
                     events = self.clusterer.add(rows)
             except StoreError as exc:
-                summary.errors.append(InputError(art.source or "<input>", "store-failed", str(exc)))
+                summary.errors.append(InputError(name, "store-failed", str(exc)))
+                self._credits.pop(stored_id or 0, None)  # the id may be given again after the rollback
+                continue
+            except Exception as exc:  # noqa: BLE001 - the transaction stored nothing of it; the batch goes on
+                summary.errors.append(internal_error(name, exc))
+                self._credits.pop(stored_id or 0, None)
                 continue
             summary.articles_new += 1
             summary.reports += len(rows)

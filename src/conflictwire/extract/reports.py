@@ -240,6 +240,7 @@ class Extractor:
         self.cues = cues or CueLexicon.default()
         #: The trained actor ranker; None leaves actor roles to the syntax rules alone.
         self.roles: RoleRanker | None = roles if roles is not None else default_ranker()
+        self._warm = False
 
     @classmethod
     def default(cls, fast: bool = False) -> Extractor:
@@ -282,6 +283,8 @@ class Extractor:
         failure of one never costs the others of the batch.
         """
         items = list(items)
+        if seconds and items:
+            self.warm_up()  # what loads on first use is no article's time
         reads = [_readable(t) for t, _, _, _ in items]
         docs = self._parse_all(reads, batch_size)
         for (text, title, published, outlet), read, doc in zip(items, reads, docs):
@@ -302,6 +305,13 @@ class Extractor:
                                                       "please report it with the input")
                 continue
             yield self._finish(reports, text, read)
+
+    def warm_up(self) -> None:
+        """Load what loads on first use (models, gazetteer tables, caches) by extracting a sample once."""
+        if not self._warm:
+            self._warm = True
+            self.extract("Gunmen killed two people and wounded three in an attack on a market in Aleppo on Monday, "
+                         "the army said.", "Attack in Aleppo", dt.date(2024, 1, 3), None)
 
     def _parse_all(self, texts: list[str], batch_size: int) -> Iterator[Doc | _Unparsed]:
         """Docs of short texts parsed together in batches; a long text, or the rest of a batch that
