@@ -9,6 +9,7 @@ import re
 from .errors import InputProblem
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_FOUR_DIGITS = re.compile(r"(?<![\d:+\-])\d{4}(?![\d:])")
 
 
 def parse_published(value: object, field: str = "published") -> dt.date | None:
@@ -42,6 +43,10 @@ def _parse_iso(text: str) -> dt.date | None:
 def _parse_rfc822(text: str) -> dt.date | None:
     """Parse an RFC 822 date (RSS pubDate), or return None."""
     try:
-        return email.utils.parsedate_to_datetime(text).date()
+        parsed = email.utils.parsedate_to_datetime(text).date()
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
+    year = _FOUR_DIGITS.search(text)
+    if year and int(year.group(0)) != parsed.year:
+        return None  # "0000" is read as 2000 by the two-digit-year rule: a year written in full is kept as written
+    return parsed
