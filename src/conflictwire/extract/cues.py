@@ -57,7 +57,9 @@ class CueLexicon:
                         continue
                     if all(words[k] in forms[i + k] for k in range(n)):
                         if n > matched:
-                            hits = [h for h in hits if h.start != toks[i].i]
+                            # the shorter phrases found at this position are the last hits: drop them
+                            while hits and hits[-1].start == toks[i].i:
+                                hits.pop()
                             matched = n
                         hits.append(CueHit(sub, " ".join(words), weight, toks[i].i, toks[i].i + n))
             i += max(matched, 1)
