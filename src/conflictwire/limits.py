@@ -36,6 +36,10 @@ MAX_JSON_DEPTH = 64
 #: Digits of one JSON number (Python refuses to read integers of more than 4,300 digits).
 MAX_JSON_NUMBER_DIGITS = 100
 
+#: Bad items (lines, array elements) of one input named one by one; past it the rest of that input is
+#: not read, and one more error says so (a file of garbage is one problem, not millions).
+MAX_BAD_ITEMS = 1000
+
 #: Bytes of a feed or an HTML page before it is parsed: the parsers cost 2 to 16 microseconds a
 #: byte, so this keeps one page under about a minute even when its markup is built to be slow.
 MAX_MARKUP_BYTES = 4 * 2**20

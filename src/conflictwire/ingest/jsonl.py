@@ -14,7 +14,7 @@ from typing import Any
 
 from conflictwire.model import Article
 
-from conflictwire.limits import MAX_JSON_DEPTH, MAX_JSON_NUMBER_DIGITS
+from conflictwire.limits import MAX_BAD_ITEMS, MAX_JSON_DEPTH, MAX_JSON_NUMBER_DIGITS
 
 from .base import Item, checked, decode_utf8, item_source, pair, to_error
 from .dates import parse_published
@@ -93,6 +93,7 @@ def read_jsonl(data: bytes, source: str) -> Iterator[Item]:
     """Read JSON Lines: one article per non-blank line, named ``source#LINE``."""
     if not data.strip():
         raise InputProblem("empty", f"no JSON lines ({len(data):,} bytes of whitespace)")
+    bad = 0
     for number, line in enumerate(data.split(b"\n"), start=1):
         if not line.strip():
             continue
@@ -101,6 +102,9 @@ def read_jsonl(data: bytes, source: str) -> Iterator[Item]:
             article = article_from_obj(_load_line(line, number))
         except InputProblem as problem:
             yield to_error(name, problem)
+            bad += 1
+            if bad >= MAX_BAD_ITEMS:
+                raise InputProblem(problem.code, f"{bad:,} bad lines up to line {number:,}: the rest was not read") from None
             continue
         yield pair(article, line.rstrip(b"\r"), name)
 
@@ -128,16 +132,28 @@ def _read_array(items: list[Any], source: str) -> Iterator[Item]:
     """Yield one article per array element, named ``source#INDEX`` (1-based)."""
     if not items:
         raise InputProblem("no-text", "the JSON array is empty")
+    bad = 0
     for number, obj in enumerate(items, start=1):
         name = item_source(source, number)
         try:
             article = article_from_obj(obj)
         except InputProblem as problem:
             yield to_error(name, problem)
+            bad += 1
+            if bad >= MAX_BAD_ITEMS:
+                raise InputProblem(problem.code, f"{bad:,} bad items up to item {number:,}: the rest was not read") from None
             continue
         # Re-serialised so each article archives its own item, not the whole array.
-        raw = json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        yield pair(article, raw, name)
+        yield pair(article, _item_bytes(obj), name)
+
+
+def _item_bytes(obj: Any) -> bytes:
+    """One array item as JSON bytes; escaped to ASCII when it holds what UTF-8 cannot (a lone surrogate)."""
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(obj, separators=(",", ":")).encode("ascii")
 
 
 def _load_line(line: bytes, number: int) -> Any:

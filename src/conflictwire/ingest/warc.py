@@ -16,7 +16,7 @@ from .html import parse_html
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _WARCIO_FAILURES = (ArchiveLoadFailed, zlib.error, EOFError, AttributeError, ValueError, TypeError, IndexError,
-                    KeyError, UnicodeError, OSError)
+                    KeyError, UnicodeError, OSError, OverflowError)
 
 
 def read_warc(data: bytes, source: str, max_bytes: int) -> Iterator[Item]:
