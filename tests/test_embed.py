@@ -19,6 +19,29 @@ from conflictwire.extract.embed import DIMENSION, SentenceEmbedder, model_info
 
 FIXTURE = Path(__file__).parent / "fixtures" / "minilm_reference.npz"
 
+# How close the int8 model must come to the fp32 torch model (cosines; the same bounds for a text
+# embedded alone and one embedded in a batch). They come from what int8 dynamic quantisation gives
+# across CPUs and onnxruntime versions, measured on the fixture's 21 sentences:
+# - the int8 weights alone (per channel; activations kept fp32): >= 0.998. Nearly all the loss is
+#   in the activations, quantized at run time to uint8 with one scale per batch tensor.
+# - CPUs whose u8*s8 kernel sums exactly into int32 (SSE4.1, AVX-VNNI, AVX512-VNNI, AMX): >= 0.989
+#   in a batch and >= 0.991 alone, mean >= 0.993, with onnxruntime 1.17.3, 1.20.1, 1.24.4, 1.28.0
+#   and 1.32.0, 1, 2 or 4 threads and every graph optimisation level (this machine: AVX512-VNNI and
+#   AMX); any two of those runs agree on a sentence to >= 0.992 (other graph fusions and orders of
+#   float sums).
+# - AVX2, and AVX512 without VNNI, multiply with VPMADDUBSW, which adds two u8*s8 products into an
+#   int16 with saturation: where activations and weights are both large the pair sum is clipped, an
+#   error with no rounding-sized bound (onnxruntime's docs point to reduce_range for such CPUs).
+#   Emulated AVX2 (qemu -cpu Haswell, onnxruntime 1.32): 0.976 for the Russian sentence embedded
+#   alone (0.992 on an exact kernel), 0.987 in a batch, mean 0.991; alone against batched 0.980.
+# So each text must keep 0.96 and the set a mean of 0.985: 1.7 and 1.6 times the worst measured
+# error (1 - cosine). Real bugs fall far below (measured): CLS or max pooling (min 0.36 / 0.19),
+# padding counted in the mean or the attention mask not fed (min 0.32 / 0.31 in a batch), no lower-
+# casing (0.48), no [CLS]/[SEP] (0.85, mean 0.95), truncation at 128 (0.92 for the long text),
+# token_type_ids of 1 (mean 0.982).
+MIN_COSINE = 0.96
+MIN_MEAN_COSINE = 0.985
+
 
 @pytest.fixture(scope="module")
 def embedder() -> SentenceEmbedder:
@@ -50,17 +73,23 @@ def test_int8_onnx_agrees_with_torch_model(embedder, reference):
     got = embedder.embed(sentences)
     cos = (got * ref).sum(axis=1)
     worst = int(np.argmin(cos))
-    assert cos.min() >= 0.98, (cos.min(), sentences[worst][:80])
-    assert cos.mean() >= 0.99
+    assert cos.min() >= MIN_COSINE, (cos.min(), sentences[worst][:80])
+    assert cos.mean() >= MIN_MEAN_COSINE, cos.mean()
 
 
 def test_each_sentence_alone_agrees_too(embedder, reference):
     # Activations are quantized per batch: a text embedded alone must be as close as in a batch.
     sentences, ref, _, _ = reference
+    # (0.976 for one sentence on AVX2 without VNNI: see MIN_COSINE)
     alone = np.vstack([embedder.embed([s]) for s in sentences])
-    assert ((alone * ref).sum(axis=1) >= 0.98).all()
+    cos = (alone * ref).sum(axis=1)
+    worst = int(np.argmin(cos))
+    assert cos.min() >= MIN_COSINE, (cos.min(), sentences[worst][:80])
+    assert cos.mean() >= MIN_MEAN_COSINE, cos.mean()
     batched = embedder.embed(sentences, batch_size=7)
-    assert ((alone * batched).sum(axis=1) >= 0.98).all()
+    same = (alone * batched).sum(axis=1)
+    worst = int(np.argmin(same))
+    assert same.min() >= MIN_COSINE, (same.min(), sentences[worst][:80])
 
 
 def test_shape_dtype_unit_length_and_order(embedder):
@@ -71,11 +100,12 @@ def test_shape_dtype_unit_length_and_order(embedder):
     np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
     # order is the caller's, although batches are formed by length: each row is nearest to the
     # same text embedded alone (not equal: int8 activations are quantized per batch, which moves
-    # very short texts most, about 0.97 for the empty one)
+    # very short texts most: 0.972 for the empty one on an exact int8 kernel, 0.976 on AVX2; the
+    # others >= 0.989; a row's cosine to another text is at most 0.28)
     alone = np.vstack([embedder.embed([t]) for t in texts])
     sims = v @ alone.T
     assert (sims.argmax(axis=1) == np.arange(len(texts))).all()
-    assert (np.diag(sims) > 0.95).all()
+    assert (np.diag(sims) > 0.95).all(), np.diag(sims)
 
 
 def test_paraphrases_of_one_event_are_closer_than_unrelated(embedder):
@@ -86,6 +116,8 @@ def test_paraphrases_of_one_event_are_closer_than_unrelated(embedder):
         "The football club announced the signing of a new striker for next season.",
         "Protesters marched peacefully through Nairobi against the finance bill.",
     ])
+    # Measured (exact int8 kernel / AVX2): the least alike paraphrases 0.595 / 0.570, 0.639 / 0.615
+    # above the unrelated text, 0.392 / 0.367 above the other event; the CPU moves them by < 0.03.
     for x, y in ((a, b), (a, c), (b, c)):
         para = float(x @ y)
         assert para > 0.5
