@@ -9,6 +9,7 @@ playwright package) these tests skip, except under CI (env CI set), where they f
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import os
@@ -20,12 +21,13 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlparse
+from urllib.parse import parse_qs, quote, unquote, urlencode, urlparse
 from urllib.request import urlopen
 
 import pytest
 
 from conflictwire.ingest import read_inputs
+from conflictwire.model import Actor, Article, Claimant, DateInfo, Event, Fatalities, Location, Report, Span
 from conflictwire.pipeline import Pipeline
 from conflictwire.store import Store
 
@@ -56,6 +58,112 @@ HOSTILE = {
              f"The attackers stormed the village at dawn and shot residents as they fled, {IMG} a police "
              "spokesman told reporters.\n\nResidents said the gunmen also burned several houses."),
 }
+
+
+#: Markup and script that must only ever be shown as text: each would open a dialog (or load, style or
+#: navigate something) if it were ever parsed as HTML, CSS, a URL or a template. Numbered, so that each
+#: is told apart in a failure.
+XSS_PAYLOADS = [
+    "<script>alert('xss-01')</script>",
+    "<img src=x onerror=alert('xss-02')>",
+    "<svg onload=alert('xss-03')>",
+    "<svg><script>alert('xss-04')</script></svg>",
+    "\"><script>alert('xss-05')</script>",
+    "'><img src=x onerror=alert('xss-06')>",
+    "<iframe src=\"javascript:alert('xss-07')\"></iframe>",
+    "<body onload=alert('xss-08')>",
+    "<a href=\"javascript:alert('xss-09')\">xss-09</a>",
+    "<details open ontoggle=alert('xss-10')>",
+    "<input autofocus onfocus=alert('xss-11')>",
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert('xss-12')>",
+    "</textarea><script>alert('xss-13')</script>",
+    "</title><script>alert('xss-14')</script>",
+    "</style><script>alert('xss-15')</script>",
+    "<style>body{background:url(\"javascript:alert('xss-16')\")}</style>",
+    "<div style=\"width: expression(alert('xss-17'))\">xss-17</div>",
+    "{{constructor.constructor('alert(\"xss-18\")')()}}",
+    "${alert('xss-19')} {{7*7}} <%= 7*7 %> #{7*7}",
+    "\\u003cscript\\u003ealert('xss-20')\\u003c/script\\u003e",
+    "&lt;script&gt;alert('xss-21')&lt;/script&gt;",
+    "&#60;img src=x onerror=alert('xss-22')&#62;",
+    "%3Cscript%3Ealert('xss-23')%3C%2Fscript%3E",
+    "<scr<script>ipt>alert('xss-24')</scr</script>ipt>",
+    "<ScRiPt>alert('xss-25')</sCrIpT>",
+    "<img src=\"x\" onerror=\"&#97;lert('xss-26')\">",
+    "<object data=\"data:text/html;base64,PHNjcmlwdD5hbGVydCgneHNzLTI3Jyk8L3NjcmlwdD4=\"></object>",
+    "<embed src=\"javascript:alert('xss-28')\">",
+    "<meta http-equiv=\"refresh\" content=\"0;url=javascript:alert('xss-29')\">",
+    "<base href=\"javascript:alert('xss-30')//\">",
+    "<form action=\"javascript:alert('xss-31')\"><button>xss-31</button></form>",
+    "<!--<img src=\"--><img src=x onerror=alert('xss-32')//\">",
+    "<![CDATA[<script>alert('xss-33')</script>]]>",
+    "<noscript><p title=\"</noscript><img src=x onerror=alert('xss-34')>\">",
+    "\uff1cscript\uff1ealert('xss-35')\uff1c/script\uff1e",
+    "<img src=x onerror=\\u0061lert('xss-36')>",
+    "javascript:alert('xss-37')",
+    "<template><img src=x onerror=alert('xss-38')></template>",
+    "<video><source onerror=alert('xss-39')></video>",
+    "\" onmouseover=\"alert('xss-40')\" autofocus onfocus=\"alert('xss-40')\" x=\"",
+    "' onmouseover='alert(`xss-41`)' x='",
+    "\u2028</script><script>alert('xss-42')</script>\u2029",
+    "<link rel=stylesheet href=\"data:text/css,body{display:none}\">xss-43",
+    "<marquee onstart=alert('xss-44')>xss-44</marquee>",
+]
+#: Values of an article's URL: links the pages must never make (or must make inert).
+XSS_URLS = [
+    "javascript:alert('xss-url-1')",
+    "JaVaScRiPt:alert('xss-url-2')",
+    " javascript:alert('xss-url-3')",
+    "data:text/html,<script>alert('xss-url-4')</script>",
+    "https://example.org/\"><script>alert('xss-url-5')</script>",
+    "https://example.org/?q=<img src=x onerror=alert('xss-url-6')>",
+    "vbscript:msgbox('xss-url-7')",
+    "https://example.org/#' onmouseover='alert(`xss-url-8`)' x='",
+]
+#: One article per URL, about one attack (so they likely make one event), each carrying payloads in its
+#: title, outlet and text: together every payload is in a title, an outlet and a text at least once.
+XSS_ARTICLES = [
+    {
+        "id": f"xss-{k}",
+        "published": "2025-02-03",
+        "url": url,
+        "title": f"Gunmen kill nine in Konduga {' '.join(XSS_PAYLOADS[k::len(XSS_URLS)])}",
+        "outlet": f"Borno Courier {k} {' '.join(XSS_PAYLOADS[(k + 3) % len(XSS_URLS)::len(XSS_URLS)])}",
+        "text": (f"Gunmen killed nine villagers in Konduga, Borno State, on Sunday, police said (report {k}).\n\n"
+                 + "\n\n".join(f"A resident posted: {p} and then fled." for p in XSS_PAYLOADS[k::len(XSS_URLS)])
+                 + "\n\nThe attackers burned several houses before leaving."),
+    }
+    for k, url in enumerate(XSS_URLS)
+]
+#: An event stored as such, whose own fields (actors, place, id, grade reason) carry payloads, so that
+#: the map page's list (drawn by the script from the API) has them to show.
+XSS_EVENT_ID = "xss-\"><svg onload=alert('xss-id')>"
+XSS_EVENT_TEXT = f"Militants attacked Gajiram on Saturday. Witnesses heard {XSS_PAYLOADS[1]} shouted twice."
+
+
+def _add_xss_event(store: Store) -> None:
+    """The event whose fields are payloads, over one article whose four fields are payloads too."""
+    article, _ = store.add_article(Article(
+        text=XSS_EVENT_TEXT, title=f"Attack on Gajiram {XSS_PAYLOADS[13]}", external_id="xss-event-article",
+        outlet=f"Gajiram Post {XSS_PAYLOADS[16]}", url=XSS_URLS[4], published=dt.date(2025, 2, 2),
+        language="en", source="xss-event.json"), None)
+    actor1 = Actor("militants", f"Militants {XSS_PAYLOADS[2]}", "rebel", None)
+    actor2 = Actor("villagers", f"Civilians {XSS_PAYLOADS[9]}", "civilians", None)
+    location = Location("Gajiram", f"Gajiram {XSS_PAYLOADS[5]}", 12.49, 13.21, "Nigeria", "NG",
+                        f"Borno {XSS_PAYLOADS[17]}", None, None, 1)
+    date = DateInfo("on Saturday", "2025-02-01", "day")
+    start = XSS_EVENT_TEXT.index("Witnesses")
+    report = Report(
+        event_type="Violence against civilians", sub_event_type="Attack", confidence=0.9, actor1=actor1,
+        actor2=actor2, location=location, date=date, fatalities=Fatalities(2, 2, None, "two", XSS_PAYLOADS[0]),
+        claimant=Claimant("witnesses", f"Witnesses {XSS_PAYLOADS[22]}", "unnamed"), modality="reported",
+        evidence=[Span(start, len(XSS_EVENT_TEXT), "event")])
+    reports = store.add_reports(article.id, [report])  # type: ignore[arg-type]
+    store.save_event(Event(
+        id=XSS_EVENT_ID, event_type="Violence against civilians", sub_event_type="Attack", actor1=actor1,
+        actor2=actor2, location=location, date=date, fatalities=Fatalities(2, 2, None, "two", XSS_PAYLOADS[0]),
+        grade="single-source", grade_reason=f"one outlet {XSS_PAYLOADS[18]}", independent_sources=1,
+        reports=reports), "new")
 
 
 def _under_ci() -> bool:
@@ -112,10 +220,12 @@ def server(tmp_path_factory: pytest.TempPathFactory, extractor: Any) -> Iterator
     for name in CORPUS_FILES:
         shutil.copyfile(ARTICLES / name, articles / name)
     (articles / "conflictwire-meta.json").write_text(json.dumps({n: meta[n] for n in CORPUS_FILES}), encoding="utf-8")
-    (articles / "hostile.jsonl").write_text(json.dumps(HOSTILE) + "\n", encoding="utf-8")
+    (articles / "hostile.jsonl").write_text("".join(json.dumps(a) + "\n" for a in [HOSTILE, *XSS_ARTICLES]),
+                                            encoding="utf-8")
     store = Store.open(f"sqlite:///{root / 'conflictwire.db'}")
     summary = Pipeline(store, extractor).ingest(read_inputs([str(articles)]))
     assert summary.errors == []
+    _add_xss_event(store)
     port = _free_port()
     config = uvicorn.Config(create_app(store), host="127.0.0.1", port=port, log_level="warning")
     uv = uvicorn.Server(config)
@@ -214,7 +324,7 @@ def test_map_page_shows_outlines_markers_list_and_timeline(page: Any, server: st
     assert page.locator("#legend li").count() >= 6
     # every list item is a link to its event page, reachable with the keyboard
     hrefs = page.eval_on_selector_all("#event-list li.event a", "as => as.map(a => a.getAttribute('href'))")
-    assert sorted(hrefs) == sorted(f"/events/{ev['id']}" for ev in events)
+    assert sorted(unquote(h) for h in hrefs) == sorted(f"/events/{ev['id']}" for ev in events)
     page.keyboard.press("Tab")  # the skip link
     assert page.evaluate("document.activeElement.className") == "skip"
     page.watch.assert_clean()
@@ -390,3 +500,173 @@ def test_hostile_article_markup_is_shown_as_text_and_never_runs(page: Any, serve
     assert SCRIPT in text and IMG in text
     assert IMG in page.locator(".source h3").first.inner_text()
     assert page.watch.dialogs == [] and page.watch.errors == []
+
+
+# -- the XSS corpus: every payload shown as text, none ever run -------------------------------------
+
+#: Records Content-Security-Policy violations in every page of a context, from before the page's own
+#: script runs (Playwright's init scripts are not subject to the page's CSP).
+_CSP_LISTENER = """
+window.__csp = [];
+document.addEventListener('securitypolicyviolation',
+  e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + (e.sample || '')));
+"""
+
+#: What a payload parsed as HTML would leave in the page: event handler attributes, javascript:/data:
+#: links, frames, objects, refreshes, a <base>, and scripts or styles that are not the page's own files.
+_INJECTED = """() => {
+  const bad = [];
+  for (const node of document.querySelectorAll('*')) {
+    for (const attr of node.attributes) {
+      const value = attr.value.replace(/[\\s\\u0000-\\u001f]+/g, '').toLowerCase();
+      if (attr.name.startsWith('on')) bad.push(`${node.tagName} ${attr.name}`);
+      if (['href', 'src', 'action', 'formaction', 'data', 'xlink:href'].includes(attr.name)
+          && /^(javascript|vbscript|data:text\\/html)/.test(value)) bad.push(`${node.tagName} ${attr.name}=${value}`);
+    }
+  }
+  for (const sel of ['iframe', 'object', 'embed', 'base', 'meta[http-equiv]', 'marquee', 'details', 'template',
+                     'video', 'math', 'noscript', 'textarea', 'style', 'script:not([src^="/static/"])',
+                     'link:not([href^="/static/"]):not([rel="icon"])']) {
+    for (const node of document.querySelectorAll(sel)) bad.push(`<${node.tagName.toLowerCase()}> (${sel})`);
+  }
+  // where the untrusted values are shown: the list, the event's fields, its sources (not the map or chart)
+  for (const node of document.querySelectorAll(
+      '#event-list *, .fields *, .source *, .contradictions *, .history *, .event-title *, .leaflet-popup *')) {
+    if (!['A', 'SPAN', 'MARK', 'LI', 'UL', 'P', 'STRONG', 'BR', 'BLOCKQUOTE', 'H3', 'DIV', 'TABLE', 'THEAD',
+          'TBODY', 'TR', 'TH', 'TD', 'DL', 'DT', 'DD', 'EM', 'SMALL', 'TIME', 'CODE', 'ABBR'].includes(node.tagName)) {
+      bad.push(`<${node.tagName.toLowerCase()}> among the shown values`);
+    }
+  }
+  return bad;
+}"""
+
+
+@pytest.fixture
+def xss_pages(browser: Any, server: str) -> Iterator[dict[str, Any]]:
+    """Three contexts: as served (CSP on), with the page's CSP ignored (so that escaping alone must hold),
+    and without script (the server-rendered list); each records dialogs and CSP violations."""
+    contexts = {
+        "csp": browser.new_context(viewport={"width": 1280, "height": 900}),
+        "no-csp": browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True),
+        "no-script": browser.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=False),
+    }
+    pages = {}
+    for name, context in contexts.items():
+        context.add_init_script(_CSP_LISTENER)
+        pg = context.new_page()
+        pg.set_default_timeout(15_000)
+        pg.watch = Watch(pg, server)
+        pages[name] = pg
+    try:
+        yield pages
+    finally:
+        for context in contexts.values():
+            context.close()
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _settle(page: Any) -> None:
+    """Time for an onerror, onload, ontoggle or autofocus handler to fire, were there one."""
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(250)
+
+
+def _assert_inert(page: Any, where: str) -> None:
+    """Nothing a payload could have made: no dialog, no CSP violation, no injected node, no flag."""
+    assert page.evaluate("window.__csp") == [], where
+    assert page.evaluate(_INJECTED) == [], where
+    assert page.evaluate("window.__pwned") is None, where
+    assert page.watch.dialogs == [], where
+    assert [e for e in page.watch.errors if "Content Security Policy" in e or "Refused" in e] == [], where
+    assert "PWNED" not in page.title(), where
+
+
+def test_the_xss_corpus_is_shown_as_text_and_never_runs(xss_pages: dict[str, Any], server: str) -> None:
+    assert len(set(XSS_PAYLOADS)) >= 30 and len(XSS_URLS) >= 5
+    events = _all_events(server)
+    by_article: dict[str, set[str]] = {}
+    for ev in events:
+        for r in ev["reports"]:
+            by_article.setdefault(r["article_id"], set()).add(ev["id"])
+    missing = [a["id"] for a in XSS_ARTICLES if a["id"] not in by_article]
+    assert not missing, f"these articles made no event, so no page shows them: {missing}"
+    xss_events = sorted(set().union(*(by_article[a["id"]] for a in XSS_ARTICLES)))
+    event_paths = [f"/events/{quote(XSS_EVENT_ID, safe='')}", *(f"/events/{quote(i, safe='')}" for i in xss_events)]
+
+    csp, no_csp, no_script = xss_pages["csp"], xss_pages["no-csp"], xss_pages["no-script"]
+
+    # The map page as served: the script draws the list from the API; the event's payload fields are text.
+    csp.goto(f"{server}/")
+    _wait_list(csp, len(events))
+    _settle(csp)
+    item = csp.locator("#event-list li.event").filter(has_text="Gajiram")
+    assert item.count() == 1
+    shown = item.text_content() or ""
+    for payload in (XSS_PAYLOADS[2], XSS_PAYLOADS[9], XSS_PAYLOADS[5]):  # actors and place
+        assert payload in shown
+    assert unquote(item.locator("a").get_attribute("href") or "") == f"/events/{XSS_EVENT_ID}"
+    _assert_inert(csp, "map page")
+    # ... and its popup on the map (the event alone: one marker)
+    csp.goto(f"{server}/?{urlencode({'q': 'Gajiram'})}")
+    _wait_list(csp, 1)
+    csp.locator(".leaflet-overlay-pane path.leaflet-interactive").first.click(force=True)
+    popup = csp.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert XSS_PAYLOADS[5] in (popup.text_content() or "") and XSS_PAYLOADS[2] in (popup.text_content() or "")
+    _settle(csp)
+    _assert_inert(csp, "map page, the event's popup open")
+
+    # Every event page that shows the corpus: titles, outlets, texts and the event's own fields as text.
+    seen = {"title": set(), "outlet": set(), "text": set()}
+    for path in event_paths:
+        csp.goto(f"{server}{path}")
+        _settle(csp)
+        titles = " ".join(csp.locator(".source h3").all_text_contents())
+        outlets = " ".join(csp.locator(".carried .outlet").all_text_contents())
+        texts = " ".join(csp.locator(".article-text").all_text_contents())
+        for field, shown_text in (("title", titles), ("outlet", outlets), ("text", texts)):
+            # (titles and outlets are stored with their white space collapsed, U+2028 included)
+            seen[field].update(p for p in XSS_PAYLOADS if _words(p) in _words(shown_text))
+        # a link to an article's URL is only ever http(s), and it is the URL exactly as given
+        for href in csp.eval_on_selector_all(".source h3 a", "as => as.map(a => a.getAttribute('href'))"):
+            assert href.startswith(("http://", "https://")) and href in XSS_URLS + [a["url"] for a in XSS_ARTICLES]
+        _assert_inert(csp, path)
+    assert all(p in seen["title"] and p in seen["outlet"] and p in seen["text"] for p in XSS_PAYLOADS), {
+        field: [p for p in XSS_PAYLOADS if p not in found] for field, found in seen.items()}
+    csp.goto(f"{server}{event_paths[0]}")
+    _settle(csp)
+    fields, page_text = csp.locator(".fields").text_content() or "", csp.locator("main").text_content() or ""
+    assert XSS_PAYLOADS[2] in fields and XSS_PAYLOADS[9] in fields and XSS_PAYLOADS[18] in fields
+    assert XSS_EVENT_TEXT in page_text and XSS_PAYLOADS[13] in page_text and XSS_PAYLOADS[16] in page_text
+    assert csp.locator(".source h3 a").count() == 1  # the https:// URL links; javascript: and data: never do
+    _assert_inert(csp, "the payload event's page")
+
+    # Without the CSP, escaping alone must hold: nothing runs on the same pages.
+    no_csp.goto(f"{server}/")
+    _wait_list(no_csp, len(events))
+    _settle(no_csp)
+    _assert_inert(no_csp, "map page without CSP")
+    for path in event_paths:
+        no_csp.goto(f"{server}{path}")
+        _settle(no_csp)
+        _assert_inert(no_csp, f"{path} without CSP")
+
+    # Without script, the server-rendered list quotes the evidence (a payload) and names the actors.
+    no_script.goto(f"{server}/")
+    no_script.wait_for_load_state("load")
+    item = no_script.locator("#event-list li.event").filter(has_text="Gajiram")
+    shown = item.text_content() or ""
+    assert XSS_PAYLOADS[1] in shown and XSS_PAYLOADS[2] in shown and XSS_EVENT_ID in shown
+    assert no_script.locator("#event-list img, #event-list svg, #event-list script").count() == 0
+    assert no_script.watch.dialogs == []
+
+    # The listeners work: a blocked inline script is reported, and a dialog is seen.
+    csp.evaluate("() => { const s = document.createElement('script'); s.textContent = 'window.__ran = 1';"
+                 " document.body.appendChild(s); }")
+    csp.wait_for_function("() => window.__csp.length > 0")
+    assert csp.evaluate("window.__ran") is None
+    no_csp.evaluate("() => alert('control')")
+    assert no_csp.watch.dialogs == ["control"]
