@@ -152,6 +152,13 @@ class Gazetteer:
         rows = self._con.execute(f"SELECT {_COLUMNS} FROM entries WHERE id LIKE 'cw:%'").fetchall()
         return [self._entry(r) for r in rows]
 
+    def addition_keys(self) -> set[str]:
+        """The normalised keys of every entry of the additions file, in one pass over the names
+        (``names_of`` for each addition would scan the names table once per entry)."""
+        rows = self._con.execute("SELECT n.key FROM names n JOIN entries e ON n.pk = e.pk "
+                                 "WHERE e.id LIKE 'cw:%' AND n.kind < ?", (KIND_VARIANT,)).fetchall()
+        return {r[0] for r in rows}
+
     def names_of(self, entry: GazEntry) -> list[str]:
         """The normalised keys that index an entry (for finding its names in text)."""
         pk = self._pk(entry)

@@ -243,6 +243,7 @@ def additions_spans(text: str, resolver: PlaceResolver) -> list[tuple[int, int]]
 
 
 _PATTERN_CACHE: dict[int, list[re.Pattern[str]]] = {}
+_KEYS_CACHE: dict[int, list[str]] = {}
 _INDEX_CACHE: dict[int, tuple[dict[str, list[re.Pattern[str]]], list[re.Pattern[str]]]] = {}
 _WORD = re.compile(r"(?<!\w)\w[\w'’ʿʾ`]*")
 _QUOTES = re.compile(r"['’ʿʾ`]")
@@ -268,11 +269,14 @@ def _additions_index(resolver: PlaceResolver) -> tuple[dict[str, list[re.Pattern
 def _additions_keys(resolver: PlaceResolver) -> list[str]:
     """The additions' name keys worth looking for, longest first (one per ``_additions_patterns`` entry)."""
     gaz = resolver.gazetteer
-    keys = {k for e in gaz.additions() for k in gaz.names_of(e)}
+    if id(gaz) in _KEYS_CACHE:
+        return _KEYS_CACHE[id(gaz)]
+    keys = gaz.addition_keys()
     # A one-word key that is an English word ("Mawasi" is not, "Rimal" is not, but guard anyway)
     # would fire on ordinary prose.
     keys = {k for k in keys if len(k) >= 4 and (" " in k or gaz.word_kind(k) is None)}
-    return sorted(keys, key=lambda k: (-len(k), k))
+    _KEYS_CACHE[id(gaz)] = sorted(keys, key=lambda k: (-len(k), k))
+    return _KEYS_CACHE[id(gaz)]
 
 
 def _additions_patterns(resolver: PlaceResolver) -> list[re.Pattern[str]]:
