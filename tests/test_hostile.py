@@ -156,24 +156,46 @@ def test_bad_sidecar_is_named_and_the_files_still_read(tmp_path: Path):
 # -- limits ----------------------------------------------------------------------------------------
 
 
-def test_time_limit_stops_a_slow_step_and_is_off_outside_the_main_thread():
+def test_time_limit_stops_a_slow_step_in_the_main_thread_and_at_checks_in_others():
     import threading
+    import time
+
+    from conflictwire.limits import check_time
 
     with pytest.raises(TimeLimitExceeded):
         with time_limit(0.2, "spinning"):
             while True:
                 pass
-    done = []
+    check_time()  # no limit any more
+    seen: list[str] = []
 
     def worker() -> None:
-        with time_limit(0.01):  # a no-op here: threads get no SIGALRM
-            sum(range(2_000_000))
-        done.append(True)
+        with time_limit(0.05, "working"):  # no timer in a thread: the loop's own checks stop it
+            try:
+                for _ in range(100):
+                    time.sleep(0.01)
+                    check_time()
+                seen.append("ran to the end")
+            except TimeLimitExceeded as exc:
+                seen.append(str(exc))
+        check_time()  # the limit ended with its block
 
     t = threading.Thread(target=worker)
     t.start()
     t.join()
-    assert done == [True]
+    assert len(seen) == 1 and "working took over 0.05 s" in seen[0]
+
+
+def test_sidecar_values_and_odd_file_names_are_made_safe(tmp_path: Path):
+    name = os.fsdecode(b"caf\xe9.txt")  # not UTF-8: Python keeps the byte as a lone surrogate
+    (tmp_path / name).write_text("Raid\n\n" + GOOD)
+    # the metadata names that file, and gives an outlet with a lone surrogate
+    (tmp_path / "conflictwire-meta.json").write_text('{"caf\\udce9.txt": {"outlet": "Wire \\ud800"}}')
+    (item,) = list(read_inputs([str(tmp_path)]))
+    art, raw = item
+    assert art.source.endswith("caf\\xe9.txt") and raw.source == art.source
+    assert art.outlet == "Wire \ufffd"
+    art.source.encode("utf-8")
 
 
 def test_long_text_is_cut_at_a_break_and_chunks_join_to_the_text():

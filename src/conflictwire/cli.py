@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import json
+import math
 import os
 import sys
 import time
@@ -137,6 +138,8 @@ class _Line:
     def rid(self) -> Any:
         """The record's id, echoed when it is a JSON scalar (null otherwise)."""
         rid = self.record.get("id") if isinstance(self.record, dict) else None
+        if isinstance(rid, float) and not math.isfinite(rid):
+            return None  # 1e999 reads as infinity, which JSON cannot write
         return rid if rid is None or isinstance(rid, str | int | float | bool) else None
 
 
@@ -273,6 +276,7 @@ def geoparse(files: tuple[IO[bytes], ...], timeout: float) -> None:
     from conflictwire.model import safe_text
 
     nlp, resolver = default_nlp(), PlaceResolver(Gazetteer.default())
+    run_geoparse("Shelling hit Bustan al-Qasr in Aleppo on Monday.", None, resolver, nlp)  # loads outside the limit
     out = _Output()
     for line in _jsonl_lines(files):
         rec = line.record

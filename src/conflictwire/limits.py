@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from types import FrameType
 
@@ -24,7 +25,7 @@ MAX_READ_CHARS = 200_000
 
 #: The parser sees a text in pieces of at most this many characters, cut at paragraph or line
 #: breaks (spaCy needs about 1 GB a 100,000 characters and refuses more than 1,000,000 at once).
-PARSE_CHUNK_CHARS = 100_000
+PARSE_CHUNK_CHARS = 50_000
 
 #: Mentions of events read from one article; more are a list, not a story (the rest are dropped
 #: and each report says so).
@@ -57,27 +58,51 @@ class TimeLimitExceeded(Exception):
         self.seconds = seconds
 
 
+_local = threading.local()
+
+
+def check_time() -> None:
+    """Raise ``TimeLimitExceeded`` if this thread's ``time_limit`` has passed.
+
+    Long loops call it between steps: where no timer can interrupt them (outside the main thread,
+    as in the API's workers) this is what stops an input that takes too long.
+    """
+    limit = getattr(_local, "limit", None)
+    if limit is not None and time.monotonic() > limit[0]:
+        raise TimeLimitExceeded(limit[1], limit[2])
+
+
 @contextlib.contextmanager
 def time_limit(seconds: float | None, what: str = "this input") -> Iterator[None]:
     """Raise ``TimeLimitExceeded`` in the block once ``seconds`` of wall time have passed.
 
-    A real-time interval timer (SIGALRM) interrupts pure-Python work at the next bytecode and C
-    extensions when they return. It is armed only in the main thread of a process that has no
-    timer of its own running; elsewhere (the API's worker threads, nested limits) the block runs
-    unlimited, and the size limits above are what bound it.
+    In the main thread a real-time interval timer (SIGALRM) interrupts pure-Python work at the next
+    bytecode, and C extensions when they return. Elsewhere (the API's worker threads) the limit is
+    kept for ``check_time``, which the long loops call between steps. An inner limit never extends
+    an outer one.
     """
-    if (not seconds or seconds <= 0 or threading.current_thread() is not threading.main_thread()
-            or not hasattr(signal, "setitimer") or signal.getitimer(signal.ITIMER_REAL)[0] > 0):
+    if not seconds or seconds <= 0:
         yield
         return
-
-    def expire(signum: int, frame: FrameType | None) -> None:
-        raise TimeLimitExceeded(seconds, what)
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    previous_limit = getattr(_local, "limit", None)
+    ends = time.monotonic() + seconds
+    if previous_limit is None or ends < previous_limit[0]:
+        _local.limit = (ends, seconds, what)
     try:
-        yield
+        if (threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer")
+                or signal.getitimer(signal.ITIMER_REAL)[0] > 0):
+            yield
+            return
+
+        def expire(signum: int, frame: FrameType | None) -> None:
+            raise TimeLimitExceeded(seconds, what)
+
+        previous = signal.signal(signal.SIGALRM, expire)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        _local.limit = previous_limit

@@ -227,12 +227,12 @@ class Article:
     raw_sha256: str | None = None
     id: int | None = None  # the store's id, once stored
 
-    def __post_init__(self) -> None:
-        # Every text field is made safe to encode, hash and store, whatever reader built it.
-        for name in _ARTICLE_TEXT_FIELDS:
-            value = getattr(self, name)
-            if isinstance(value, str):
-                setattr(self, name, safe_text(value))
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Every text field is made safe to encode, hash and store, however it is set: by a reader,
+        # by defaults from the command line or a folder's metadata file, or by the API.
+        if name in _ARTICLE_TEXT_FIELDS and isinstance(value, str):
+            value = safe_text(value)
+        object.__setattr__(self, name, value)
 
     @property
     def content_hash(self) -> str:

@@ -60,6 +60,7 @@ from conflictwire.limits import (
     MAX_READ_CHARS,
     PARSE_CHUNK_CHARS,
     TimeLimitExceeded,
+    check_time,
     time_limit,
 )
 from conflictwire.model import (
@@ -335,7 +336,11 @@ class Extractor:
         """One text's Doc, parsed in pieces of at most PARSE_CHUNK_CHARS cut at line breaks."""
         if len(text) <= PARSE_CHUNK_CHARS:
             return self.nlp(text)
-        return Doc.from_docs(list(self.nlp.pipe(_chunks(text, PARSE_CHUNK_CHARS))), ensure_whitespace=False)
+        docs = []
+        for chunk in _chunks(text, PARSE_CHUNK_CHARS):
+            check_time()
+            docs.append(self.nlp(chunk))
+        return Doc.from_docs(docs, ensure_whitespace=False)
 
     @staticmethod
     def _finish(reports: list[Report], text: str, read: str) -> list[Report]:
@@ -356,6 +361,7 @@ class Extractor:
         mentions: list[Mention] = []
         weak: dict[int, set[str]] = {}  # sentence index -> families of its weak cues
         for i, sent in enumerate(sents):
+            check_time()
             if len(mentions) >= MAX_MENTIONS:
                 ctx.capped = i
                 break
@@ -370,7 +376,9 @@ class Extractor:
                 continue
             m.support = _support(i, sents, paras, weak, mentions, family_of(event_type_of(m.sub_type)))
             mentions.append(m)
+        check_time()
         drafts = self._merge([self._draft(m, ctx) for m in mentions])
+        check_time()
         reports = [self._report(d, ctx, doc) for d in drafts]
         if ctx.capped is not None:
             note = (f"the article tells of more than {MAX_MENTIONS} events; sentences from the "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TypeAlias
 
 from conflictwire.limits import MAX_ARTICLE_CHARS, MAX_MARKUP_BYTES
-from conflictwire.model import Article, InputError, RawInput
+from conflictwire.model import Article, InputError, RawInput, safe_text
 
 from .errors import InputProblem
 
@@ -40,6 +40,7 @@ def check_markup_size(data: bytes, kind: str) -> None:
 
 def pair(article: Article, data: bytes, source: str) -> tuple[Article, RawInput]:
     """Bind an article to its raw bytes, sharing one source name and hash."""
+    source = safe_text(source)
     raw = RawInput(data=data, source=source)
     article.source = source
     article.raw_sha256 = raw.sha256

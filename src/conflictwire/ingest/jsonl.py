@@ -36,7 +36,7 @@ def load_json(text: str | bytes, where: str = "") -> Any:
             raise InputProblem(problem.code, where + problem.message) from None
     check_depth(text, where)
     try:
-        return json.loads(text, parse_int=_parse_int)
+        return json.loads(text, parse_int=_parse_int, parse_constant=_no_constant)
     except json.JSONDecodeError as e:
         at = f"line {e.lineno}, column {e.colno}" if not where else f"column {e.colno}"
         raise InputProblem("malformed-json", f"{where}{at}: {e.msg}") from None
@@ -51,6 +51,11 @@ class _NumberTooLong(ValueError):
     def __init__(self, digits: int) -> None:
         super().__init__(digits)
         self.digits = digits
+
+
+def _no_constant(name: str) -> Any:
+    """NaN and Infinity are Python's extension, not JSON."""
+    raise json.JSONDecodeError(f"{name} is not JSON", name, 0)
 
 
 def _parse_int(text: str) -> int:

@@ -40,9 +40,9 @@ def expand(paths: Iterable[str]) -> Iterator[Source | tuple[str, InputProblem]]:
         elif os.path.isdir(path):
             yield from _walk(path)
         elif os.path.lexists(path):
-            yield Source(path, path)
+            yield Source(shown(path), path)
         else:
-            yield path, InputProblem("not-found", "no such file or folder")
+            yield shown(path), InputProblem("not-found", "no such file or folder")
 
 
 def _walk(folder: str) -> Iterator[Source | tuple[str, InputProblem]]:
@@ -50,14 +50,14 @@ def _walk(folder: str) -> Iterator[Source | tuple[str, InputProblem]]:
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError as e:
-        yield folder, InputProblem("unreadable", f"cannot list the folder: {e.strerror or e}")
+        yield shown(folder), InputProblem("unreadable", f"cannot list the folder: {e.strerror or e}")
         return
     sidecar: dict[str, dict[str, str]] = {}
     if any(e.name == SIDECAR_NAME for e in entries):
         try:
             sidecar = read_sidecar(os.path.join(folder, SIDECAR_NAME))
         except InputProblem as problem:
-            yield os.path.join(folder, SIDECAR_NAME), problem
+            yield shown(os.path.join(folder, SIDECAR_NAME)), problem
     for entry in entries:
         if entry.name.startswith(".") or entry.name == SIDECAR_NAME:
             continue
@@ -69,9 +69,19 @@ def _walk(folder: str) -> Iterator[Source | tuple[str, InputProblem]]:
         except OSError:
             mode = None  # a broken link: read_file names it
         if mode is not None and not stat.S_ISREG(mode):
-            yield entry.path, InputProblem("not-a-file", f"{_kind_of(mode)}, not a regular file: skipped")
+            yield shown(entry.path), InputProblem("not-a-file", f"{_kind_of(mode)}, not a regular file: skipped")
             continue
-        yield Source(entry.path, entry.path, sidecar.get(entry.name), regular_only=True)
+        yield Source(shown(entry.path), entry.path, sidecar.get(entry.name), regular_only=True)
+
+
+def shown(path: str) -> str:
+    """A path as it can be printed and stored: bytes of a file name that are not UTF-8 (which Python
+    keeps as lone surrogates) are written as \\xNN escapes; the path itself still opens the file."""
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def _kind_of(mode: int) -> str:
