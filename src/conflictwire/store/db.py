@@ -89,11 +89,22 @@ def _json_dumps(value: Any) -> str:
 
 
 def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
-    """Per-connection SQLite settings: enforce foreign keys, let readers run beside a writer."""
+    """Per-connection SQLite settings: enforce foreign keys, let readers run beside a writer.
+
+    The driver is told not to begin transactions itself (it would begin one only before DML, so
+    creating the schema ran outside any transaction and a kill halfway left a store that no longer
+    opened); ``_sqlite_on_begin`` begins every one, DDL included.
+    """
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.close()
+
+
+def _sqlite_on_begin(conn: Any) -> None:
+    """Begin SQLite transactions explicitly, so DDL is inside them as much as DML."""
+    conn.exec_driver_sql("BEGIN")
 
 
 def create_store_engine(url: str) -> Engine:
@@ -117,6 +128,7 @@ def create_store_engine(url: str) -> Engine:
     engine = create_engine(sa_url, **kwargs)
     if backend == "sqlite":
         sa_event.listen(engine, "connect", _sqlite_on_connect)
+        sa_event.listen(engine, "begin", _sqlite_on_begin)
     return engine
 
 
