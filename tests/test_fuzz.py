@@ -12,6 +12,7 @@ by one below the properties. Examples are derandomized, so CI sees the same inpu
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import os
 import signal
@@ -45,6 +46,21 @@ def _settings(n: int, shrink: bool = True) -> settings:
     return settings(max_examples=n, deadline=None, derandomize=True, database=None, phases=phases,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                            HealthCheck.large_base_example, HealthCheck.function_scoped_fixture])
+
+
+@contextmanager
+def cpu_seconds() -> Iterator[list[float]]:
+    """CPU time of this thread in the block (a busy machine does not count), with the objects earlier
+    tests left alive frozen out of the garbage collector's scans (they would bill their cost here)."""
+    gc.collect()
+    gc.freeze()
+    spent = [0.0]
+    started = time.thread_time()
+    try:
+        yield spent
+    finally:
+        spent[0] = time.thread_time() - started
+        gc.unfreeze()
 
 
 @contextmanager
@@ -317,12 +333,14 @@ def test_known_hostile_reader_inputs(name: str) -> None:
     read_all(data, filename)
 
 
-def test_nested_feed_of_megabytes_is_read_in_seconds() -> None:
-    """A 2.5 MB feed of 10,000 items (the issue: a 3 MB feed of nested markup took 30 s)."""
-    data = fi.rss([fi.rss_item(f"t{i}", f"<p>{i} killed</p>", guid=f"urn:{i}") for i in range(10_000)])
-    started = time.thread_time()  # CPU time: the machine may be busy
-    read_all(data, "feed.rss")
-    assert time.thread_time() - started < 10
+def test_feed_of_3_mb_of_nested_markup_is_read_in_seconds() -> None:
+    """The issue: a 3 MB feed of nested markup took 30 s. Within the 5 s an input may take (CPU time, so
+    a busy machine does not fail it): refused or read, either way quickly."""
+    depth = 3_000_000 // 7
+    data = fi.rss([fi.rss_item(extra="<x>" * depth + "y" + "</x>" * depth)])
+    with cpu_seconds() as spent:
+        read_all(data, "feed.rss")
+    assert spent[0] < 5, f"{spent[0]:.1f} s of CPU"
 
 
 @pytest.mark.parametrize("sidecar", [
@@ -365,12 +383,14 @@ def test_known_hostile_jsonl_lines(command: str, name: str) -> None:
     _run_jsonl(command, [good, KNOWN_EXTRACT_LINES[name], good], False)
 
 
-def test_extract_of_a_sentence_of_2000_cue_words_takes_seconds() -> None:
-    """The issue: "killed killed ..." (2,000 cue hits in one sentence) took 13.5 s."""
-    line = json.dumps({"id": "k", "text": "killed " * 2000}).encode()
-    started = time.thread_time()  # CPU time of this thread: the machine may be busy
-    _run_jsonl("extract", [line], False)
-    assert time.thread_time() - started < 5
+def test_extract_of_a_sentence_of_4000_cue_words_takes_seconds() -> None:
+    """The issue: "killed killed ..." (2,000 cue hits in one sentence) took 13.5 s; the cost grew with
+    the square of the hits (4,000: 18 s of CPU before the fix)."""
+    line = json.dumps({"id": "k", "text": "killed " * 4000}).encode()
+    _run_jsonl("extract", [b'{"id": "warm", "text": "Gunmen killed two traders in Gao."}'], False)  # models loaded
+    with cpu_seconds() as spent:
+        _run_jsonl("extract", [line], False)
+    assert spent[0] < 5, f"{spent[0]:.1f} s of CPU"
 
 
 def test_extract_of_an_article_over_a_million_characters() -> None:
