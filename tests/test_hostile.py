@@ -326,3 +326,12 @@ def test_serve_on_a_port_in_use_is_one_line_and_exit_2(tmp_path: Path):
         res = _cli("serve", "--db", str(tmp_path / "s.db"), "--port", str(port), timeout=120)
     err = res.stderr.decode().strip()
     assert res.returncode == 2 and "in use" in err and len(err.splitlines()) == 1 and "serving" not in err
+
+
+def test_feed_nested_too_deep_is_refused_before_parsing_but_cdata_and_breaks_are_not_counted():
+    deep = _rss("<item><title>T</title><description>" + "<x>" * 300 + "y" + "</x>" * 300 + "</description></item>")
+    assert _codes(deep, "f.rss") == ["too-deep"]
+    breaks = "<p>" + "line<br>" * 400 + "</p>"
+    ok = _rss(f"<item><title>T</title><description><![CDATA[<p>{GOOD}</p>{breaks}]]></description></item>"
+              f"<item><title>U</title><description>{GOOD}<br/>" + "<br/>" * 400 + "</description></item>")
+    assert _codes(ok, "f.rss") == ["ok", "ok"]

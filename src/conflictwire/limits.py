@@ -45,6 +45,10 @@ MAX_BAD_ITEMS = 1000
 #: byte, so this keeps one page under about a minute even when its markup is built to be slow.
 MAX_MARKUP_BYTES = 4 * 2**20
 
+#: Nesting depth of a feed's elements (libxml2's own default limit); deeper markup is refused as
+#: ``too-deep`` before the parser spends seconds a megabyte on it.
+MAX_MARKUP_DEPTH = 256
+
 #: Seconds one input may take to read, or one article to extract, before it is stopped and
 #: reported as ``timeout`` (``--timeout`` on the command line; 0 turns the limit off).
 INPUT_SECONDS = 60.0

@@ -13,6 +13,7 @@ import feedparser
 import lxml.etree
 import lxml.html
 
+from conflictwire.limits import MAX_MARKUP_DEPTH
 from conflictwire.model import Article
 
 from .base import Item, check_markup_size, checked, item_source, pair, to_error
@@ -25,6 +26,11 @@ _BLOCK_TAGS = {
 }
 # Characters XML cannot hold (lxml refuses them): C0 controls but tab and newlines, lone surrogates.
 _XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_CDATA = re.compile(rb"<!\[CDATA\[.*?\]\]>", re.DOTALL)
+# an opening tag's name, a closing tag, or the end of an empty element ("<x/>" opens and closes)
+_TAG = re.compile(rb"(/>)|<(/)?([A-Za-z][\w:.-]*)")
+_VOID = {b"br", b"img", b"hr", b"meta", b"link", b"input", b"area", b"base", b"col", b"embed", b"source",
+         b"track", b"wbr", b"param"}
 _CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,64})|([0-9]{1,64}));")
 _SPACES = re.compile(r"[ \t\u00a0]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
@@ -33,6 +39,7 @@ _BLANK_LINES = re.compile(r"\n\s*\n+")
 def read_feed(data: bytes, source: str) -> Iterator[Item]:
     """Read each entry of an RSS or Atom feed, named ``source#N`` (1-based)."""
     check_markup_size(data, "feed")
+    _check_depth(data)
     data = _CHAR_REF.sub(_valid_char_ref, data)
     try:
         feed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
@@ -60,6 +67,21 @@ def read_feed(data: bytes, source: str) -> Iterator[Item]:
         raw = raws[number - 1] if raws else (
             json.dumps(dict(entry), ensure_ascii=False, default=str).encode("utf-8", "replace"))
         yield pair(article, raw, name)
+
+
+def _check_depth(data: bytes) -> None:
+    """Refuse a feed whose elements nest deeper than MAX_MARKUP_DEPTH before parsing it (feedparser
+    spends seconds a megabyte on such markup); CDATA and HTML's empty elements are not counted."""
+    depth = 0
+    for m in _TAG.finditer(_CDATA.sub(b"", data)):
+        if m[1] == b"/>":
+            depth -= 1
+        elif m[2]:
+            depth -= 1
+        elif m[3].lower() not in _VOID:
+            depth += 1
+            if depth > MAX_MARKUP_DEPTH:
+                raise InputProblem("too-deep", f"the feed's elements nest more than {MAX_MARKUP_DEPTH} levels deep")
 
 
 def _valid_char_ref(m: re.Match[bytes]) -> bytes:
