@@ -18,7 +18,9 @@ Then ``--runs`` kills, each followed by checks of the store. Kills alternate bet
 (``--mode mixed``; ``time`` or ``statement`` for one kind only):
 
 * timed: ``conflictwire ingest FOLDER --db URL --fast`` in its own process group, killed with SIGKILL
-  (the whole group) after a delay drawn uniformly over the reference duration. Most of a run is
+  (the whole group) after a delay drawn uniformly over the duration of the latest whole uninterrupted
+  run (the reference's, then each run into an empty database that ended on its own: the machine's
+  load moves it); a run that ends first is counted as such, and the next kill is timed again. Most of a run is
   start-up (loading the spaCy pipeline and the gazetteer) and extraction, so few of these land while
   the store is being written; the phase of each is counted from what it stored.
 * statement: the same command, started through this script (``_child``), which counts every SQL
@@ -652,6 +654,7 @@ class Tally:
     resume_failures: int = 0
     lingering_sessions: int = 0
     max_session_wait: float = 0.0
+    durations: list[float] = field(default_factory=list)  # whole uninterrupted runs, seconds
     schema_kills: int = 0
     schema_failures: int = 0
     reference: dict[str, Any] = field(default_factory=dict)
@@ -706,7 +709,8 @@ def bench_backend(backend: str, runner: Runner, dbs: Databases, runs: int, mode:
     rerun_diff = compare(snapshot(ref_url), ref)
     plain_diff = compare(snapshot(plain_url), ref) if plain.returncode == 0 else {"exit": [str(plain.returncode)]}
     points, points_noop = first.log.get("points", 0), again.log.get("points", 0)
-    duration = plain.seconds
+    duration = plain.seconds  # timed kills are spread over the latest whole run's duration
+    t.durations.append(duration)
     t.reference = {
         "articles": len(ref.articles), "reports": len(ref.reports), "live events": len(ref.live_events),
         "deleted events": len(ref.events) - len(ref.live_events), "event versions": ref.version_rows,
@@ -745,6 +749,9 @@ def bench_backend(backend: str, runner: Runner, dbs: Databases, runs: int, mode:
                 k = rng.randint(1, max(1, int(span)))
                 out = runner.counted(url, kill_at=k)
                 where = f"episode {episode}, kill at SQL point {k}"
+            if not out.killed and kind == "time" and not before.articles and out.returncode == 0:
+                duration = out.seconds  # a whole run: the machine's speed now
+                t.durations.append(duration)
             if not out.killed:
                 t.finished_before_kill += 1
                 say(f"[{backend}] {where}: finished first (exit {out.returncode})")
@@ -787,6 +794,9 @@ def bench_backend(backend: str, runner: Runner, dbs: Databases, runs: int, mode:
             before = snap
         done = runner.plain(url)
         t.completions += 1
+        if not before.articles and done.returncode == 0:
+            duration = done.seconds
+            t.durations.append(duration)
         if done.returncode != 0:
             t.resume_failures += 1
             t.note({"resume failed": [f"exit {done.returncode}: {_first_error(done.stderr)}"]}, f"episode {episode}")
@@ -845,6 +855,9 @@ def print_tally(t: Tally, runs: int) -> None:
     print(f"  reference problems: {t.reference.get('problems') or 'none'}")
     print(f"  kills: {t.kills} of {runs} asked ({', '.join(f'{m} {n}' for m, n in sorted(t.kills_by_mode.items()))}); "
           f"runs that finished before their kill: {t.finished_before_kill}")
+    if t.durations:
+        print(f"  timed kills spread over the latest whole run: {len(t.durations)} whole runs took "
+              f"{min(t.durations):.0f}-{max(t.durations):.0f} s")
     print("  kills by phase:")
     for phase, n in sorted(t.phases.items()):
         print(f"    {n:4d}  {phase}")
