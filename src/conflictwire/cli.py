@@ -490,22 +490,57 @@ def changes(db: str | None, since: str | None, after: int | None) -> None:
 @click.option("--errors", "errors_out", type=click.Path(dir_okay=False), help="Write each wrong item as JSONL here.")
 @click.option("--no-typer", is_flag=True, help="Type events by the cue rules alone (to compare with the trained typer).")
 @click.option("--fast", is_flag=True, help="Score the fast typer (no sentence embeddings).")
-def evaluate(gold: str, split: str, as_json: bool, errors_out: str | None, no_typer: bool, fast: bool) -> None:
-    """Score extraction per field (type F1, actor1, fatalities, dates, negatives) on the gold set."""
+@click.option("--real", "real", type=click.Path(file_okay=False), default=None,
+              help="Folder of the real labelled sets (rams/, muc4/, event_location/) "
+                   "[default: $CONFLICTWIRE_REAL_DATA, else ../shared/dev-data when it exists].")
+@click.option("--sets", "set_names", default="rams,muc,evloc", show_default=True,
+              help="Which real sets to score (comma-separated), or 'none'.")
+@click.option("--team/--no-team", default=True, show_default=True, help="Score the team's gold set too.")
+def evaluate(gold: str, split: str, as_json: bool, errors_out: str | None, no_typer: bool, fast: bool,
+             real: str | None, set_names: str, team: bool) -> None:
+    """Score extraction on real labelled text (each set apart) and on the team's gold set.
+
+    Real sets first: for each, the share of event texts that get a report, the false-report rate on
+    texts without a conflict event, the share typed acceptably, and the calibration of confidence.
+    """
+    import os
     from pathlib import Path
 
-    from conflictwire import evaluation
+    from conflictwire import evaluation, realsets
     from conflictwire.extract import Extractor
 
+    names = [] if set_names.strip() == "none" else [n.strip() for n in set_names.split(",") if n.strip()]
+    unknown = [n for n in names if n not in realsets.SETS]
+    if unknown:
+        raise click.BadParameter(f"unknown set {unknown[0]!r}; choose from {', '.join(realsets.SETS)}", param_hint="--sets")
+    real_root = Path(real or os.environ.get("CONFLICTWIRE_REAL_DATA") or "../shared/dev-data")
+    if names and not real_root.is_dir():
+        if real or os.environ.get("CONFLICTWIRE_REAL_DATA"):
+            raise _Failed(f"{real_root}: no such folder of real sets")
+        click.echo(f"no real sets: {real_root} does not exist (give --real DIR)", err=True)
+        names = []
     try:
-        snippets = evaluation.load_snippets(Path(gold))
-    except evaluation.GoldError as exc:
+        snippets = evaluation.load_snippets(Path(gold)) if team else []
+        real_sets = realsets.load_sets(real_root, names) if names else {}
+    except (evaluation.GoldError, realsets.RealSetError) as exc:
         raise _Failed(str(exc)) from exc
     parts = ["dev", "held"] if split == "all" else [split]
     extractor = Extractor.default(fast=fast)
     if no_typer:
         extractor.typer = None
-    out: dict[str, Any] = {"gold_sha256": evaluation.gold_digest(Path(gold))}
+    out: dict[str, Any] = {"real": {}}
+    for name, items in real_sets.items():
+        out["real"][name] = {"sha256": realsets.texts_digest(items)}
+        for part, chosen in realsets.iter_parts(items, split):
+            sc = realsets.score_items(chosen, realsets.run(extractor, chosen))
+            out["real"][name][part] = sc.to_dict()
+            if not as_json:
+                click.echo(realsets.format_scores(name, part, sc))
+    if not team:
+        if as_json:
+            click.echo(json.dumps(out, indent=2))
+        return
+    out["gold_sha256"] = evaluation.gold_digest(Path(gold))
     wrong = []
     for part in parts:
         chosen = [s for s in snippets if evaluation.split_of(s.id) == part]

@@ -40,6 +40,7 @@ from conflictwire.extract.actors import (
 from conflictwire.extract.cues import CueHit, CueLexicon
 from conflictwire.extract.dates import clock_hour, event_date, hours_apart, part_of_day, parts_apart
 from conflictwire.extract.deaths import find_deaths
+from conflictwire.extract.detect import Detection, EventDetector, default_detector
 from conflictwire.extract.embed import SentenceEmbedder, get_embedder, quantize
 from conflictwire.extract.modality import (
     HYPOTHETICAL,
@@ -95,6 +96,10 @@ SAME_INCIDENT_KM = 75
 CLOCK_APART_HOURS = 6
 #: The typer's probability from which it makes a mention of a sentence with no cue at all.
 TYPER_ALONE = 0.7
+#: The learned detector makes a sentence a mention when P(an event happened) reaches this.
+DETECT_THRESHOLD = float(os.environ.get("CONFLICTWIRE_DETECT_THRESHOLD", "0.5"))
+#: Sentences the detector reads per article at most (the rest: cue sentences only).
+DETECT_MAX_SENTENCES = 400
 #: Mentions dated this long before publication are background, not news of a new incident.
 BACKGROUND_DAYS = 30
 
@@ -211,6 +216,8 @@ class ArticleContext:
     place_spans: list[Span] = field(default_factory=list)
     #: Sentence embeddings for the typer, by sentence start token.
     vectors: dict[int, np.ndarray] = field(default_factory=dict)
+    #: The learned detector's verdict on each sentence it read, by sentence start token.
+    detections: dict[int, Detection] = field(default_factory=dict)
     #: Filtered cue hits of each sentence, by sentence start token.
     hits: dict[int, list[CueHit]] = field(default_factory=dict)
     #: The index of the first sentence left unread once MAX_MENTIONS were found, else None.
@@ -229,9 +236,12 @@ class Extractor:
     def __init__(self, nlp: Language, resolver: PlaceResolver, actors: ActorDictionary | None = None,
                  countries: CountryTable | None = None, cues: CueLexicon | None = None,
                  typer: EventTyper | None = None, embedder: SentenceEmbedder | None = None,
-                 roles: RoleRanker | None = None) -> None:
+                 roles: RoleRanker | None = None, detector: EventDetector | None = None) -> None:
         self.typer = typer
-        self.embedder = embedder if typer is not None and typer.embed_dim else None
+        #: The learned detector and typer; when set, it alone decides which sentences tell of an
+        #: event and of which type (cues then only place the trigger).
+        self.detector = detector
+        self.embedder = embedder if detector is not None or (typer is not None and typer.embed_dim) else None
         #: The fast typer picks which cue-less sentences are worth embedding at all.
         self.gate = default_typer(fast=True) if self.embedder is not None else None
         self.nlp = nlp
@@ -253,8 +263,11 @@ class Extractor:
         from conflictwire.geo import Gazetteer, PlaceResolver
 
         typer = default_typer(fast)
-        embedder = get_embedder(threads=os.cpu_count() or 1) if typer is not None and typer.embed_dim else None
-        return cls(default_nlp(), PlaceResolver(Gazetteer.default()), typer=typer, embedder=embedder)
+        detector = None if fast or os.environ.get("CONFLICTWIRE_DETECTOR", "1") == "0" else default_detector()
+        embedder = (get_embedder(threads=os.cpu_count() or 1)
+                    if detector is not None or (typer is not None and typer.embed_dim) else None)
+        return cls(default_nlp(), PlaceResolver(Gazetteer.default()), typer=typer, embedder=embedder,
+                   detector=detector)
 
     # -- entry points -------------------------------------------------------------------------
 
@@ -357,7 +370,10 @@ class Extractor:
         ctx = self._article_context(doc, title, published, outlet)
         paras = _paragraph_ids(doc)
         sents = list(doc.sents)
-        ctx.vectors = self._sentence_vectors(sents, ctx)
+        if self.detector is not None:
+            ctx.detections = self._detect(sents)
+        else:
+            ctx.vectors = self._sentence_vectors(sents, ctx)
         mentions: list[Mention] = []
         weak: dict[int, set[str]] = {}  # sentence index -> families of its weak cues
         for i, sent in enumerate(sents):
@@ -377,6 +393,10 @@ class Extractor:
             m.support = _support(i, sents, paras, weak, mentions, family_of(event_type_of(m.sub_type)))
             mentions.append(m)
         check_time()
+        if self.detector is not None and self.embedder is not None and mentions:
+            # embeddings of the event sentences only: reports carry them for clustering across outlets
+            chosen = list({m.sent.start: m.sent for m in mentions}.values())
+            ctx.vectors = dict(zip((s.start for s in chosen), self.embedder.embed([s.text for s in chosen])))
         drafts = self._merge([self._draft(m, ctx) for m in mentions])
         check_time()
         reports = [self._report(d, ctx, doc) for d in drafts]
@@ -484,8 +504,37 @@ class Extractor:
                 scores[sub] += 0.4
         return scores, best_hit, hits
 
+    def _detect(self, sents: list[Span]) -> dict[int, Detection]:
+        """The detector's verdict on each sentence (with its neighbours as context)."""
+        assert self.detector is not None
+        chosen = [i for i, s in enumerate(sents) if len(s) >= 3][:DETECT_MAX_SENTENCES]
+        if not chosen:
+            return {}
+        pairs = [(sents[i].text, " ".join(sents[j].text for j in (i - 1, i + 1) if 0 <= j < len(sents)))
+                 for i in chosen]
+        return {sents[i].start: d for i, d in zip(chosen, self.detector.detect(pairs))}
+
+    def _detected_mention(self, sent: Span, paras: list[int], ctx: ArticleContext) -> Mention | None:
+        """The mention of a sentence the learned detector says tells of an event that happened."""
+        det = ctx.detections.get(sent.start)
+        if det is None or det.event_probability < DETECT_THRESHOLD:
+            return None
+        hits = self._hits(sent, ctx)
+        scores, best_hit, _ = self.cue_scores(sent, hits)
+        sub = det.sub_event_type
+        if sub in best_hit:
+            trigger = best_hit[sub][1].head(sent)
+        elif best_hit:
+            trigger = max(best_hit.values(), key=lambda wh: wh[0])[1].head(sent)
+        else:
+            trigger = _main_event_verb(sent)
+        return Mention(sub, max(MENTION_THRESHOLD, scores.get(sub, 0.0)), trigger, sent, paras[sent.start],
+                       modality(trigger, sent), hits, probability=det.probability)
+
     def _mention(self, sent: Span, paras: list[int], ctx: ArticleContext) -> Mention | None:
         """The typed event mention of a sentence, if its cues (and the trained typer) say so."""
+        if self.detector is not None:
+            return self._detected_mention(sent, paras, ctx)
         scores, best_hit, hits = self.cue_scores(sent, self._hits(sent, ctx))
         if not hits:
             return self._typer_only_mention(sent, paras, ctx)
@@ -758,7 +807,7 @@ class Extractor:
             conf = main.probability
         else:
             conf = min(0.95, 0.35 + 0.2 * main.score + 0.05 * (len(d.mentions) - 1))
-        if mod in ("hedged", "denied"):
+        if mod in ("hedged", "denied") and self.detector is None:
             conf *= 0.8
         evidence = _dedupe_evidence(evidence)
         return Report(event_type=event_type_of(sub), sub_event_type=sub, confidence=conf, actor1=actor1, actor2=actor2,

