@@ -9,6 +9,9 @@ previous resolved place as an anchor for the next.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+from collections import Counter
+from collections.abc import Iterable
 from typing import Any, Protocol
 
 from conflictwire.geo.normalize import normalize
@@ -129,11 +132,14 @@ def _wants(text: str, spans: list[tuple[int, int]], locs: list[Location | None])
     for i in range(1, len(spans)):
         if listed(i - 1, i):
             run[i] = run[i - 1]
+    # per list: its size and how many of its items are admin1 regions (linear, however long the list)
+    size = Counter(run)
+    admin1 = Counter(r for j, r in enumerate(run) if is_admin1(j))
     out: list[Want | None] = []
     for i, (start, end) in enumerate(spans):
-        others = [j for j in range(len(spans)) if run[j] == run[i] and j != i]
+        others = size[run[i]] - 1
         cue = _ADMIN1_BEFORE.search(text[max(0, start - 40):start]) or _ADMIN1_AFTER.match(text[end:end + 20])
-        in_list = bool(others) and sum(map(is_admin1, others)) * 2 >= len(others)
+        in_list = others > 0 and (admin1[run[i]] - is_admin1(i)) * 2 >= others
         if _PLACE_AFTER.match(text[end:end + 20]):
             out.append(None)  # "Aleppo city and Idlib province": the text says it is the town
             continue
@@ -169,12 +175,12 @@ def _container(text: str, i: int, spans: list[tuple[int, int]], mentions: list[s
 
 def find_mentions(text: str, resolver: PlaceResolver, nlp: Nlp) -> list[tuple[int, int]]:
     """Place mention spans, in text order: additions names, then NER places that do not overlap them."""
-    found = additions_spans(text, resolver)
+    found = SpanIndex(additions_spans(text, resolver))
     for ent in nlp(text).ents:
         span = _entity_place(text, ent.start_char, ent.end_char, ent.label_, resolver)
-        if span and not _overlaps(span[0], span[1], found):
-            found.append(_expand(text, *span))
-    return sorted(found)
+        if span and not found.overlaps(*span):
+            found.add(_expand(text, *span))
+    return found.spans()
 
 
 def _entity_place(text: str, start: int, end: int, label: str, resolver: PlaceResolver) -> tuple[int, int] | None:
@@ -235,11 +241,11 @@ def additions_spans(text: str, resolver: PlaceResolver) -> list[tuple[int, int]]
         if m.group(0)[0].isupper() or not m.group(0)[0].isascii():  # place names are capitalised
             hits.append(m.span())
     hits.sort(key=lambda s: (-(s[1] - s[0]), s[0]))
-    kept: list[tuple[int, int]] = []
+    kept = SpanIndex()
     for s in hits:
-        if not _overlaps(s[0], s[1], kept):
-            kept.append(s)
-    return kept
+        if not kept.overlaps(*s):
+            kept.add(s)
+    return kept.spans()
 
 
 _PATTERN_CACHE: dict[int, list[re.Pattern[str]]] = {}
@@ -294,9 +300,31 @@ def _key_pattern(key: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)" + _SEPARATOR.join(words) + r"(?!\w)", re.IGNORECASE)
 
 
-def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
-    """True when [start, end) overlaps any span."""
-    return any(start < e and s < end for s, e in spans)
+class SpanIndex:
+    """Character spans with an overlap test that costs O(log n + k), not a scan of every span: a
+    text naming one place thousands of times must stay linear (k: spans starting within the longest
+    span's length before the query)."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]] = ()) -> None:
+        self._spans = sorted(spans)
+        self._starts = [s for s, _ in self._spans]
+        self._longest = max((e - s for s, e in self._spans), default=0)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        """True when [start, end) overlaps a span."""
+        lo = bisect_left(self._starts, start - self._longest)
+        hi = bisect_left(self._starts, end)
+        return any(self._spans[k][1] > start for k in range(lo, hi))
+
+    def add(self, span: tuple[int, int]) -> None:
+        k = bisect_left(self._spans, span)
+        self._spans.insert(k, span)
+        self._starts.insert(k, span[0])
+        self._longest = max(self._longest, span[1] - span[0])
+
+    def spans(self) -> list[tuple[int, int]]:
+        """The spans, in text order."""
+        return list(self._spans)
 
 
 def _place(start: int, end: int, mention: str, loc: Location) -> dict[str, Any]:
