@@ -19,8 +19,10 @@ determined by ``--seed`` and their index. Phases:
   every good article stored, exit status 0 or 1, ``error: PATH: CODE: message`` lines, no traceback.
 
 Inputs run in worker processes (``--jobs``, default the CPU count); one taking over
-``--per-input-timeout`` seconds counts as over the limit (the place it was at then is recorded), and
-a worker stuck past ``--hard-timeout`` is killed. Crashing inputs are saved under ``--save-dir``; each
+``--per-input-timeout`` seconds (default: the product's own per-input limit, ``limits.INPUT_SECONDS``,
+which every entry point enforces) counts as over the limit (the place it was at then is recorded), and
+a worker stuck past ``--hard-timeout`` is killed. Inputs over ``--slow`` seconds (default 5) are
+listed apart with their cost per 100 KB, to show that what costs time costs it linearly (not failures). Crashing inputs are saved under ``--save-dir``; each
 kind of crash is then minimised (delta debugging) to a short reproducer. Prints inputs tried, errors
 by code, crashes grouped by exception type and location, inputs over the limit and the slowest ones,
 and throughput. Exit status 1 if any crash, contract violation or input over the limit.
@@ -55,6 +57,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 import fuzz_inputs as fi  # noqa: E402
+
+from conflictwire.limits import INPUT_SECONDS  # noqa: E402
 
 PHASES = ("readers", "folders", "extract", "geoparse", "api", "ingest")
 TOKEN = "fuzz-token"
@@ -959,6 +963,11 @@ def report(stats: Stats, repro: dict[Any, str], args: argparse.Namespace, wall: 
         w(f"  [{o['phase']}] {o['generator']} {o['size']:,} bytes: {o['seconds']:.1f} s{killed}")
         w(f"      at {o['at']}  {o['saved'] or ''}")
     w("")
+    slow = [t for t in stats.timings if t[0] > args.slow]
+    w(f"Slow inputs, over {args.slow:g} s but within the limit (not failures): {len(slow):,}")
+    for seconds, phase, gen, size, label, wall_s in sorted(slow, reverse=True)[:20]:
+        w(f"  {seconds:8.2f} s  [{phase}] {gen}  {size:,} bytes: {seconds / max(size / 1e5, 1e-9):.2f} s per 100 KB  ({label})")
+    w("")
     w(f"Slowest 10 inputs ({clock} seconds, wall in brackets)")
     for seconds, phase, gen, size, label, wall_s in sorted(stats.timings, reverse=True)[:10]:
         w(f"  {seconds:8.2f} s ({wall_s:.2f})  [{phase}] {gen}  {size:,} bytes  ({label})")
@@ -990,7 +999,9 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--inputs", type=int, default=2000, help="reader inputs to try (the other phases are sampled from it)")
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--per-input-timeout", type=float, default=5.0, help="seconds after which an input is over the limit")
+    p.add_argument("--per-input-timeout", type=float, default=float(INPUT_SECONDS),
+                   help="seconds after which an input is over the limit [the product's own: limits.INPUT_SECONDS]")
+    p.add_argument("--slow", type=float, default=5.0, help="list inputs over this many seconds apart (not failures)")
     p.add_argument("--hard-timeout", type=float, default=None,
                    help="kill a worker stuck this long, wall clock [6x the limit, at least 30 s; models: 12x, 60 s]")
     p.add_argument("--clock", choices=["cpu", "wall"], default="cpu",
@@ -1020,7 +1031,7 @@ def main(argv: list[str] | None = None) -> int:
     n_geo = args.geoparse_inputs if args.geoparse_inputs is not None else min(200, max(20, n // 100))
     n_api = args.api_inputs if args.api_inputs is not None else min(200, max(20, n // 100))
     n_folders = args.folder_inputs if args.folder_inputs is not None else min(300, max(10, n // 100))
-    args.hard_timeout = hard = args.hard_timeout or max(30.0, 6 * args.per_input_timeout)
+    args.hard_timeout = hard = args.hard_timeout or max(30.0, min(6 * args.per_input_timeout, args.per_input_timeout + 30.0))
     save_dir = Path(args.save_dir)
     if save_dir.exists():
         shutil.rmtree(save_dir)

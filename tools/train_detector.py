@@ -114,6 +114,16 @@ def real_examples(root: Path) -> list[dict]:
                 continue
             target, near = unit_at(it.text, it.focus)
             out.append({"key": f"{name}:{it.id}", "source": name, "target": target, "context": near, "accept": accept})
+            if name == "rams" and it.detect == "none":
+                # the other sentences of a window about talks, trade or appointments: real news prose
+                # that mostly tells of no conflict event (no event, or one of the "Other events")
+                spans = sentences(it.text)
+                for k, (a, b) in enumerate(spans):
+                    if it.focus and a <= it.focus[0] < b:
+                        continue
+                    near = " ".join(it.text[x:y] for j, (x, y) in enumerate(spans) if j in (k - 1, k + 1))
+                    out.append({"key": f"rams-context:{it.id}:{k}", "source": "rams-context", "target": it.text[a:b],
+                                "context": near, "accept": sorted(OTHER_EVENTS | {NONE})})
     return out
 
 

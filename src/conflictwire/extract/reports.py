@@ -52,7 +52,7 @@ from conflictwire.extract.roles import Candidate, RoleRanker, default_ranker
 from conflictwire.extract.roles import features as role_features
 from conflictwire.extract.typer import EventTyper, default_typer
 from conflictwire.geo import GeoContext, PlaceResolver, find_mentions, normalize
-from conflictwire.geo.geoparse import resolve_spans
+from conflictwire.geo.geoparse import SpanIndex, resolve_spans
 from conflictwire.geo.resolve import haversine_km
 from conflictwire.ingest.copies import credited_source
 from conflictwire.limits import (
@@ -96,8 +96,6 @@ SAME_INCIDENT_KM = 75
 CLOCK_APART_HOURS = 6
 #: The typer's probability from which it makes a mention of a sentence with no cue at all.
 TYPER_ALONE = 0.7
-#: The learned detector makes a sentence a mention when P(an event happened) reaches this.
-DETECT_THRESHOLD = float(os.environ.get("CONFLICTWIRE_DETECT_THRESHOLD", "0.5"))
 #: Sentences the detector reads per article at most (the rest: cue sentences only).
 DETECT_MAX_SENTENCES = 400
 #: Mentions dated this long before publication are background, not news of a new incident.
@@ -507,7 +505,8 @@ class Extractor:
     def _detect(self, sents: list[Span]) -> dict[int, Detection]:
         """The detector's verdict on each sentence (with its neighbours as context)."""
         assert self.detector is not None
-        chosen = [i for i, s in enumerate(sents) if len(s) >= 3][:DETECT_MAX_SENTENCES]
+        pre = self.detector.prefilter
+        chosen = [i for i, s in enumerate(sents) if len(s) >= 3 and (pre is None or pre.keeps(s.text))][:DETECT_MAX_SENTENCES]
         if not chosen:
             return {}
         pairs = [(sents[i].text, " ".join(sents[j].text for j in (i - 1, i + 1) if 0 <= j < len(sents)))
@@ -517,7 +516,7 @@ class Extractor:
     def _detected_mention(self, sent: Span, paras: list[int], ctx: ArticleContext) -> Mention | None:
         """The mention of a sentence the learned detector says tells of an event that happened."""
         det = ctx.detections.get(sent.start)
-        if det is None or det.event_probability < DETECT_THRESHOLD:
+        if det is None or det.event_probability < self.detector.threshold:  # type: ignore[union-attr]
             return None
         hits = self._hits(sent, ctx)
         scores, best_hit, _ = self.cue_scores(sent, hits)
@@ -978,17 +977,17 @@ class Extractor:
         """Place mentions: NER places, mislabelled strong places, additions names, and capitalised
         names after a locative preposition ("near Inékar") that the gazetteer knows."""
         text = doc_text(doc)
-        found = find_mentions(text, self.resolver, lambda _text: doc)
+        found = SpanIndex(find_mentions(text, self.resolver, lambda _text: doc))
         for rx in (_ADMIN_NAME, _SETTLEMENT_OF, _NAME_SETTLEMENT):
             for m in rx.finditer(text):
                 if rx is _NAME_SETTLEMENT and self.resolver.gazetteer.word_kind(normalize(m.group(1))) == "common":
                     continue  # "Central village", "The town": an English word, not a name
-                if not any(s < m.end(1) and m.start(1) < e for s, e in found) and self.resolver.resolve(m.group(1), None):
-                    found.append((m.start(1), m.end(1)))
+                if not found.overlaps(m.start(1), m.end(1)) and self.resolver.resolve(m.group(1), None):
+                    found.add((m.start(1), m.end(1)))
         for tok in doc:
             if (tok.pos_ == "PROPN" and tok.ent_type_ in ("", "PERSON", "ORG", "NORP") and tok.dep_ == "pobj"
                     and tok.head.lower_ in _LOCATIVE and tok.text[:1].isupper()
-                    and not any(s <= tok.idx < e for s, e in found)):
+                    and not found.overlaps(tok.idx, tok.idx + 1)):
                 left = tok.left_edge.i if tok.left_edge.pos_ == "PROPN" else tok.i
                 cand = doc[left:tok.i + 1]
                 if tok.i + 1 < len(doc) and doc[tok.i + 1].pos_ == "PROPN":
@@ -996,8 +995,8 @@ class Extractor:
                 if len(cand) == 1 and self.resolver.gazetteer.word_kind(normalize(cand.text)) == "common":
                     continue  # an English word such as "Front" is no place name here
                 if self.resolver.resolve(cand.text, None) is not None:
-                    found.append((cand.start_char, cand.end_char))
-        spans = [doc.char_span(s, e, alignment_mode="expand") for s, e in sorted(set(found))]
+                    found.add((cand.start_char, cand.end_char))
+        spans = [doc.char_span(s, e, alignment_mode="expand") for s, e in sorted(set(found.spans()))]
         return [sp for sp in spans if sp is not None]
 
     def _mention_text(self, doc: Doc, sp: Span) -> str:
