@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -63,3 +64,41 @@ def test_malformed_gold_names_the_file_and_line(tmp_path):
     (tmp_path / "snippets" / "x.jsonl").write_text('{"id": "x-1", "text": "t", "label": {}}\n{broken\n')
     with pytest.raises(evaluation.GoldError, match=r"x.jsonl line 2"):
         evaluation.load_snippets(tmp_path)
+
+
+# -- real text (../shared/dev-data): the gate that matters most ---------------------------------------
+
+from conflictwire import realsets  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "dev-data"
+REAL = GATE.get("real", {})
+
+
+@pytest.fixture(scope="module")
+def real_scores(extractor):
+    if not SHARED.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"{SHARED} is missing: CI must have ../shared/dev-data")
+        pytest.skip("../shared/dev-data is not here")
+    sets = realsets.load_sets(SHARED, list(REAL.get("floors", {})))
+    out = {}
+    for name, items in sets.items():
+        held = [it for it in items if it.split == "held"]
+        out[name] = {"sha256": realsets.texts_digest(items),
+                     **realsets.score_items(held, realsets.run(extractor, held)).to_dict()}
+    return out
+
+
+def _real_cases() -> list[tuple[str, str]]:
+    return [(name, metric) for name, floors in sorted(REAL.get("floors", {}).items()) for metric in sorted(floors)]
+
+
+@pytest.mark.parametrize("name, metric", _real_cases())
+def test_real_held_back_figures_stay_within_their_floors(real_scores, name, metric):
+    got = real_scores[name]
+    assert got["sha256"] == REAL["sha256"][name], f"real set {name} changed: re-measure and update eval/gate.json"
+    floor = REAL["floors"][name][metric]
+    if metric in ("false_report_rate", "no_report", "confidence_ece"):  # lower is better: a ceiling
+        assert got[metric] <= floor, f"{name} {metric} {got[metric]:.3f} > ceiling {floor}"
+    else:
+        assert got[metric] >= floor, f"{name} {metric} {got[metric]:.3f} < floor {floor}"
