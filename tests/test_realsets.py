@@ -107,6 +107,7 @@ def test_real_sets_load_with_their_sizes():
     assert len(sets["rams"]) == 924
     assert len(sets["muc"]) == 1700
     assert len(sets["evloc"]) > 8000
+    assert len(sets["geovirus"]) == 229 and all(it.detect == "none" for it in sets["geovirus"])
     for items in sets.values():
         assert {it.split for it in items} == {"dev", "held"}
         assert all(it.text.strip() for it in items)

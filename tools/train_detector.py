@@ -104,10 +104,18 @@ def team_examples() -> list[dict]:
 
 def real_examples(root: Path) -> list[dict]:
     out = []
-    sets = realsets.load_sets(root, ["rams", "evloc"])
+    sets = realsets.load_sets(root, ["rams", "evloc", "geovirus"])
     for name, items in sets.items():
         for it in items:
             if it.split != "dev" or it.detect == "skip":
+                continue
+            if name == "geovirus":
+                # news of disease outbreaks, health and farming: every sentence tells of no conflict event
+                spans = sentences(it.text)
+                for k, (a, b) in enumerate(spans):
+                    near = " ".join(it.text[x:y] for j, (x, y) in enumerate(spans) if j in (k - 1, k + 1))
+                    out.append({"key": f"geovirus:{it.id}:{k}", "source": "geovirus", "target": it.text[a:b],
+                                "context": near, "accept": [NONE, "Diplomatic event"]})
                 continue
             accept = sorted(it.accept) if it.detect == "event" else sorted(OTHER_EVENTS | {NONE})
             if not accept:

@@ -19,6 +19,8 @@ What each set measures:
   accepted for one of its incidents. Documents with only irrelevant templates are not negatives
   for conflictwire (MUC left out battles between armed forces and guerrillas), so they are counted
   but not scored.
+- ``geovirus``: 229 Wikinews articles on disease outbreaks (GeoVirus): no conflict report expected;
+  measures false reports on real news outside conflict.
 - ``evloc``: 10,182 news sentences whose event verb is marked. Sentences whose verb is a killing,
   attack, bombing, shelling, protest, arrest, capture or burning expect a report of a matching family;
   other verbs are not scored. Every sentence tells of an event, so this set measures recall only.
@@ -43,7 +45,7 @@ from typing import Any
 from conflictwire.taxonomy import SUB_EVENT_TYPES
 
 HELD_MODULUS = 4
-SETS = ("rams", "muc", "evloc")
+SETS = ("rams", "muc", "evloc", "geovirus")
 VIOLENT = ("Battles", "Explosions/Remote violence", "Violence against civilians")
 DEFAULT_MAPPING = Path(__file__).resolve().parents[2] / "eval" / "real" / "types.csv"
 
@@ -301,7 +303,26 @@ def muc_templates(path: Path) -> tuple[dict[str, tuple[str, dt.date | None]], di
     return texts, fills
 
 
-LOADERS = {"rams": ("rams", load_rams), "muc": ("muc4", load_muc), "evloc": ("event_location", load_evloc)}
+def load_geovirus(path: Path, rules: Sequence[Rule]) -> list[RealItem]:
+    """GeoVirus's 229 Wikinews articles on disease outbreaks: real news that tells of no conflict event.
+    Every article expects no conflict report (``none``); the false-report rate is an upper bound, as an
+    article may mention violence in passing."""
+    import xml.etree.ElementTree as ET
+
+    file = path / "GeoVirus.xml" if path.is_dir() else path
+    if not file.is_file():
+        raise RealSetError(f"no GeoVirus file at {file}")
+    out = []
+    for article in ET.parse(file).getroot().iter("article"):
+        text = (article.findtext("text") or "").strip()
+        url = article.findtext("source") or text[:80]
+        if text:
+            out.append(RealItem("geovirus", url, text, ("outbreak news",), "none", frozenset(), split_of("geovirus", url)))
+    return out
+
+
+LOADERS = {"rams": ("rams", load_rams), "muc": ("muc4", load_muc), "evloc": ("event_location", load_evloc),
+           "geovirus": ("geovirus", load_geovirus)}
 
 
 def load_sets(root: Path, names: Iterable[str] = SETS, mapping: Path = DEFAULT_MAPPING) -> dict[str, list[RealItem]]:

@@ -96,8 +96,9 @@ SAME_INCIDENT_KM = 75
 CLOCK_APART_HOURS = 6
 #: The typer's probability from which it makes a mention of a sentence with no cue at all.
 TYPER_ALONE = 0.7
-#: Whether the habitual/retrospective rules also filter the detector's mentions (it learned them).
-RULE_FILTERS = os.environ.get("CONFLICTWIRE_RULE_FILTERS", "1") != "0"
+#: Whether the habitual-statement rule (``_is_generic``) also filters the detector's mentions: it
+#: learned what is habitual, and on real news the rule cost more events than it kept out.
+RULE_FILTERS = os.environ.get("CONFLICTWIRE_RULE_FILTERS", "0") == "1"
 #: Sentences the detector reads per article at most (the rest: cue sentences only).
 DETECT_MAX_SENTENCES = 400
 #: Mentions dated this long before publication are background, not news of a new incident.
@@ -389,7 +390,7 @@ class Extractor:
                 continue
             if m.modality == HYPOTHETICAL or _negated_subject(m.trigger):
                 continue
-            if (self.detector is None or RULE_FILTERS) and (self._is_generic(m, published) or _RETROSPECTIVE.search(sent.text)):
+            if _RETROSPECTIVE.search(sent.text) or ((self.detector is None or RULE_FILTERS) and self._is_generic(m, published)):
                 continue
             m.support = _support(i, sents, paras, weak, mentions, family_of(event_type_of(m.sub_type)))
             mentions.append(m)
