@@ -320,7 +320,8 @@ def test_map_page_shows_outlines_markers_list_and_timeline(page: Any, server: st
     bars = page.locator("#timeline svg rect.bar")
     assert bars.count() >= 3
     types = set(page.eval_on_selector_all("#timeline svg rect.bar", "rs => rs.map(r => r.dataset.type)"))
-    assert {"Explosions/Remote violence", "Battles"} <= types
+    # one bar per event type the stored events have (which types: the extractor's business)
+    assert types == {ev["event_type"] for ev in events if ev["date"] and ev["date"]["value"]} and len(types) >= 2
     assert page.locator("#legend li").count() >= 6
     # every list item is a link to its event page, reachable with the keyboard
     hrefs = page.eval_on_selector_all("#event-list li.event a", "as => as.map(a => a.getAttribute('href'))")

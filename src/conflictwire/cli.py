@@ -493,7 +493,7 @@ def changes(db: str | None, since: str | None, after: int | None) -> None:
 @click.option("--real", "real", type=click.Path(file_okay=False), default=None,
               help="Folder of the real labelled sets (rams/, muc4/, event_location/) "
                    "[default: $CONFLICTWIRE_REAL_DATA, else ../shared/dev-data when it exists].")
-@click.option("--sets", "set_names", default="rams,muc,evloc", show_default=True,
+@click.option("--sets", "set_names", default="rams,muc,evloc,geovirus", show_default=True,
               help="Which real sets to score (comma-separated), or 'none'.")
 @click.option("--team/--no-team", default=True, show_default=True, help="Score the team's gold set too.")
 def evaluate(gold: str, split: str, as_json: bool, errors_out: str | None, no_typer: bool, fast: bool,
