@@ -14,7 +14,7 @@ Training text (the held-back parts of every set are never read here):
   snippets: one label each, for the first sentence, the rest as its neighbours;
 - the development parts of the real sets (``conflictwire.realsets``: RAMS, event_location; MUC is a
   document-level gate only): their labels map to a *set* of acceptable types through
-  ``eval/real/types.csv`` ("a violent event", "a protest or riot", "no conflict event"), and the loss
+  ``src/conflictwire/data/real_types.csv`` ("a violent event", "a protest or riot", "no conflict event"), and the loss
   is the negative log of the probability of the whole set (partial-label learning), so a coarse
   real label teaches what it knows and no more.
 

@@ -2,7 +2,7 @@
 
 The sets are third-party and are read from a folder given at run time (``../shared/dev-data`` in a
 development checkout); nothing here ships their text. Each set's own labels map to conflictwire's
-types through ``eval/real/types.csv`` (reviewed by hand): a label says whether a report is expected
+types through ``data/real_types.csv`` (reviewed by hand): a label says whether a report is expected
 (``event``), none is (``none``), or the item is not scored (``skip``), and which sub-event types count
 as right. Every item falls, by a hash of its set and id, into a development part (looked at, tuned
 and trained on) or a held-back part (25%, never trained or tuned on; the gate pins floors on it).
@@ -47,7 +47,7 @@ from conflictwire.taxonomy import SUB_EVENT_TYPES
 HELD_MODULUS = 4
 SETS = ("rams", "muc", "evloc", "geovirus")
 VIOLENT = ("Battles", "Explosions/Remote violence", "Violence against civilians")
-DEFAULT_MAPPING = Path(__file__).resolve().parents[2] / "eval" / "real" / "types.csv"
+DEFAULT_MAPPING = Path(__file__).resolve().parent / "data" / "real_types.csv"
 
 
 class RealSetError(ValueError):
