@@ -169,6 +169,20 @@ def muc_examples(root: Path) -> list[dict]:
     return list(out.values())
 
 
+def context_negatives(team: list[dict], n: int, seed: int) -> list[dict]:
+    """Non-event sentences read beside event sentences, labelled NONE: the detector reads neighbours
+    and, without these, lets a violent neighbour make a sport or economy sentence an event."""
+    rng = random.Random(seed)
+    negatives = [e for e in team if e["accept"] == [NONE]]
+    events = [e for e in team if NONE not in e["accept"]]
+    out = []
+    for k in range(min(n, len(negatives))):
+        neg, ev = negatives[k % len(negatives)], rng.choice(events)
+        out.append({"key": f"context-negative:{neg['key']}:{ev['key']}", "source": "context-negative",
+                    "target": neg["target"], "context": ev["target"], "accept": [NONE]})
+    return out
+
+
 def data_digest(examples: list[dict]) -> str:
     h = hashlib.sha256()
     for e in sorted(examples, key=lambda e: e["key"]):
@@ -186,6 +200,8 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--limit", type=int, default=0, help="train on this many examples only (a quick trial)")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--context-negatives", type=int, default=0,
+                    help="add this many team negatives read beside an event sentence (0: the shipped model's recipe)")
     ap.add_argument("--out", type=Path, default=OUT_DIR)
     args = ap.parse_args()
 
@@ -198,7 +214,8 @@ def main() -> int:
     np.random.seed(args.seed)
     torch.set_num_threads(args.threads)
 
-    examples = team_examples() + real_examples(args.real) + muc_examples(args.real)
+    team = team_examples()
+    examples = team + real_examples(args.real) + muc_examples(args.real) + context_negatives(team, args.context_negatives, args.seed)
     calib = [e for e in examples if item_hash("calib:" + e["key"]) % 10 == 0]
     train = [e for e in examples if item_hash("calib:" + e["key"]) % 10 != 0]
     random.shuffle(train)
