@@ -67,17 +67,20 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b in out if text[a:b].strip()]
 
 
+def units(text: str) -> list[tuple[tuple[int, int], str, str]]:
+    """Each sentence's (span, text, neighbours joined): the detector's input, one per sentence."""
+    spans = sentences(text)
+    return [((a, b), text[a:b], " ".join(text[x:y] for j, (x, y) in enumerate(spans) if j in (k - 1, k + 1)))
+            for k, (a, b) in enumerate(spans)]
+
+
 def unit_at(text: str, focus: tuple[int, int] | None) -> tuple[str, str]:
     """(the sentence holding ``focus`` (else the first), its neighbours joined)."""
-    spans = sentences(text)
-    if not spans:
+    all_units = units(text)
+    if not all_units:
         return text, ""
-    i = 0
-    if focus is not None:
-        i = next((k for k, (a, b) in enumerate(spans) if a <= focus[0] < b), 0)
-    target = text[spans[i][0]:spans[i][1]]
-    near = [text[a:b] for k, (a, b) in enumerate(spans) if k in (i - 1, i + 1)]
-    return target, " ".join(near)
+    hit = next((u for u in all_units if focus is not None and u[0][0] <= focus[0] < u[0][1]), all_units[0])
+    return hit[1], hit[2]
 
 
 def item_hash(key: str) -> int:
@@ -111,10 +114,8 @@ def real_examples(root: Path) -> list[dict]:
                 continue
             if name == "geovirus":
                 # news of disease outbreaks, health and farming: every sentence tells of no conflict event
-                spans = sentences(it.text)
-                for k, (a, b) in enumerate(spans):
-                    near = " ".join(it.text[x:y] for j, (x, y) in enumerate(spans) if j in (k - 1, k + 1))
-                    out.append({"key": f"geovirus:{it.id}:{k}", "source": "geovirus", "target": it.text[a:b],
+                for k, (_, target, near) in enumerate(units(it.text)):
+                    out.append({"key": f"geovirus:{it.id}:{k}", "source": "geovirus", "target": target,
                                 "context": near, "accept": [NONE, "Diplomatic event"]})
                 continue
             accept = sorted(it.accept) if it.detect == "event" else sorted(OTHER_EVENTS | {NONE})
@@ -125,12 +126,10 @@ def real_examples(root: Path) -> list[dict]:
             if name == "rams" and it.detect == "none":
                 # the other sentences of a window about talks, trade or appointments: real news prose
                 # that mostly tells of no conflict event (no event, or one of the "Other events")
-                spans = sentences(it.text)
-                for k, (a, b) in enumerate(spans):
+                for k, ((a, b), target, near) in enumerate(units(it.text)):
                     if it.focus and a <= it.focus[0] < b:
                         continue
-                    near = " ".join(it.text[x:y] for j, (x, y) in enumerate(spans) if j in (k - 1, k + 1))
-                    out.append({"key": f"rams-context:{it.id}:{k}", "source": "rams-context", "target": it.text[a:b],
+                    out.append({"key": f"rams-context:{it.id}:{k}", "source": "rams-context", "target": target,
                                 "context": near, "accept": sorted(OTHER_EVENTS | {NONE})})
     return out
 

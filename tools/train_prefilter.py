@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 from conflictwire import realsets  # noqa: E402
 from conflictwire.extract.detect import default_detector  # noqa: E402
 from conflictwire.extract.typer import text_features  # noqa: E402
-from train_detector import sentences, team_examples  # noqa: E402
+from train_detector import team_examples, units  # noqa: E402
 
 OUT = ROOT / "src" / "conflictwire" / "data" / "detector" / "prefilter.npz"
 
@@ -43,10 +43,7 @@ def pool(root: Path) -> list[tuple[str, str, str]]:
     out = []
 
     def add(prefix: str, text: str) -> None:
-        spans = sentences(text)
-        for i, (a, b) in enumerate(spans):
-            near = " ".join(text[x:y] for k, (x, y) in enumerate(spans) if k in (i - 1, i + 1))
-            out.append((f"{prefix}:{i}", text[a:b], near))
+        out.extend((f"{prefix}:{i}", target, near) for i, (_, target, near) in enumerate(units(text)))
 
     sets = realsets.load_sets(root, ["rams"])
     for it in sets["rams"]:

@@ -536,13 +536,8 @@ def evaluate(gold: str, split: str, as_json: bool, errors_out: str | None, no_ty
             out["real"][name][part] = sc.to_dict()
             if not as_json:
                 click.echo(realsets.format_scores(name, part, sc))
-    if not team:
-        if as_json:
-            click.echo(json.dumps(out, indent=2))
-        return
-    out["gold_sha256"] = evaluation.gold_digest(Path(gold))
     wrong = []
-    for part in parts:
+    for part in parts if team else []:
         chosen = [s for s in snippets if evaluation.split_of(s.id) == part]
         scores, rows = evaluation.score_snippets(extractor, chosen)
         out[part] = scores.to_dict()
@@ -553,9 +548,11 @@ def evaluate(gold: str, split: str, as_json: bool, errors_out: str | None, no_ty
         if not as_json:
             click.echo(evaluation.format_report(part, scores))
             click.echo(evaluation.format_articles(part, art_scores))
+    if team:
+        out["gold_sha256"] = evaluation.gold_digest(Path(gold))
     if as_json:
         click.echo(json.dumps(out, indent=2))
-    else:
+    elif team:
         click.echo(f"gold set sha256 {out['gold_sha256']}")
     if errors_out:
         with open(errors_out, "w", encoding="utf-8") as fp:

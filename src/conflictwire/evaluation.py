@@ -130,14 +130,20 @@ class Scores:
         }
 
 
+def confidence_bins(pairs: Sequence[tuple[float, bool]], bins: int = 10) -> list[tuple[float, float, list[tuple[float, bool]]]]:
+    """(low, high, pairs inside) per equal-width confidence bin; the last bin holds 1.0 too."""
+    out: list[tuple[float, float, list[tuple[float, bool]]]] = [(b / bins, (b + 1) / bins, []) for b in range(bins)]
+    for c, ok in pairs:
+        out[min(max(int(c * bins), 0), bins - 1)][2].append((c, ok))
+    return out
+
+
 def expected_calibration_error(pairs: Sequence[tuple[float, bool]], bins: int = 10) -> float:
     """Mean gap between stated confidence and the share right, over equal-width confidence bins."""
     if not pairs:
         return float("nan")
     total = 0.0
-    for b in range(bins):
-        lo, hi = b / bins, (b + 1) / bins
-        inside = [(c, ok) for c, ok in pairs if lo <= c < hi or (b == bins - 1 and c == 1.0)]
+    for _, _, inside in confidence_bins(pairs, bins):
         if inside:
             mean_c = sum(c for c, _ in inside) / len(inside)
             acc = sum(ok for _, ok in inside) / len(inside)

@@ -421,12 +421,10 @@ def run(extractor: Any, items: Sequence[RealItem], batch_size: int = 16) -> list
 
 def reliability_table(pairs: Sequence[tuple[float, bool]], bins: int = 5) -> list[tuple[float, float, int, float]]:
     """(low, high, n, share right) per confidence bin."""
-    out = []
-    for b in range(bins):
-        lo, hi = b / bins, (b + 1) / bins
-        inside = [ok for c, ok in pairs if lo <= c < hi or (b == bins - 1 and c == 1.0)]
-        out.append((lo, hi, len(inside), sum(inside) / len(inside) if inside else float("nan")))
-    return out
+    from conflictwire.evaluation import confidence_bins
+
+    return [(lo, hi, len(inside), sum(ok for _, ok in inside) / len(inside) if inside else float("nan"))
+            for lo, hi, inside in confidence_bins(pairs, bins)]
 
 
 def format_scores(name: str, part: str, sc: RealScores) -> str:

@@ -141,20 +141,21 @@ _DATETIME_WHAT = ("a date YYYY-MM-DD or a date and time YYYY-MM-DDTHH:MM[:SS[.fr
 _EMPTY = {"type": "string", "maxLength": 0}
 _DATE_SCHEMA = WithJsonSchema({"anyOf": [{"type": "string", "format": "date", "pattern": DATE_PATTERN}, _EMPTY],
                                "examples": ["2024-10-17"]})
-DateFrom = Annotated[
-    dt.date | None,
-    BeforeValidator(_checked("date_from", DATE_PATTERN, _DATE_WHAT, dt.date.fromisoformat, empty_ok=True)),
-    _DATE_SCHEMA,
-    Query(description=f"events on or after this day: {_DATE_WHAT} (a calendar date; numbers are refused; "
-                      "empty: no limit)"),
-]
-DateTo = Annotated[
-    dt.date | None,
-    BeforeValidator(_checked("date_to", DATE_PATTERN, _DATE_WHAT, dt.date.fromisoformat, empty_ok=True)),
-    _DATE_SCHEMA,
-    Query(description=f"events on or before this day: {_DATE_WHAT} (a calendar date; numbers are refused; "
-                      "empty: no limit)"),
-]
+
+
+def _day_bound(name: str, side: str) -> Any:
+    """A date filter parameter: events on or ``side`` ("after"/"before") the day given."""
+    return Annotated[
+        dt.date | None,
+        BeforeValidator(_checked(name, DATE_PATTERN, _DATE_WHAT, dt.date.fromisoformat, empty_ok=True)),
+        _DATE_SCHEMA,
+        Query(description=f"events on or {side} this day: {_DATE_WHAT} (a calendar date; numbers are refused; "
+                          "empty: no limit)"),
+    ]
+
+
+DateFrom = _day_bound("date_from", "after")
+DateTo = _day_bound("date_to", "before")
 Since = Annotated[
     dt.datetime | None,
     BeforeValidator(_checked("since", DATETIME_PATTERN, _DATETIME_WHAT, dt.datetime.fromisoformat)),

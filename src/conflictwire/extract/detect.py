@@ -23,7 +23,7 @@ from importlib import resources
 
 import numpy as np
 
-from conflictwire.extract.embed import _bert_tokenizer
+from conflictwire.extract.embed import _bert_tokenizer, cpu_threads, onnx_session
 
 DATA_PACKAGE = "conflictwire.data"
 MODEL_DIR = "detector"
@@ -79,8 +79,6 @@ class EventDetector:
     """Sentence-level event probabilities from the fine-tuned encoder."""
 
     def __init__(self, threads: int | None = None) -> None:
-        import onnxruntime as ort
-
         self.info = json.loads(_resource("detector.json").read_text(encoding="utf-8"))
         self.classes: list[str] = list(self.info["classes"])
         self.none_index = self.classes.index(NONE)
@@ -89,18 +87,7 @@ class EventDetector:
         self.tokenizer = _bert_tokenizer(_resource("vocab.txt").read_text(encoding="utf-8"),
                                          lowercase=bool(self.info.get("do_lower_case", True)),
                                          max_length=self.max_seq_length)
-        if threads is None and os.environ.get("CONFLICTWIRE_EMBED_THREADS"):
-            threads = int(os.environ["CONFLICTWIRE_EMBED_THREADS"])
-        opts = ort.SessionOptions()
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        opts.inter_op_num_threads = 1
-        if threads:
-            opts.intra_op_num_threads = threads
-        opts.log_severity_level = 3
-        if os.environ.get("CONFLICTWIRE_EMBED_SPIN", "0") != "1":
-            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        with resources.as_file(_resource("model.int8.onnx")) as path:
-            self.session = ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
+        self.session = onnx_session(_resource("model.int8.onnx"), cpu_threads(threads))
         self._lock = threading.Lock()
         #: The probability of an event from which a sentence is a mention (stored with the model).
         self.threshold = float(os.environ.get("CONFLICTWIRE_DETECT_THRESHOLD") or self.info.get("threshold", 0.5))

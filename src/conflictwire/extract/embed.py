@@ -68,6 +68,37 @@ def _bert_tokenizer(vocab_text: str, *, lowercase: bool, max_length: int):
     return tok
 
 
+def cpu_threads(threads: int | None) -> int | None:
+    """The intra-op thread count asked for: ``threads``, else ``CONFLICTWIRE_EMBED_THREADS``, else None
+    (onnxruntime's default, one per core)."""
+    if threads is None and os.environ.get("CONFLICTWIRE_EMBED_THREADS"):
+        threads = int(os.environ["CONFLICTWIRE_EMBED_THREADS"])
+    if threads is not None and threads < 1:
+        raise ValueError("threads must be >= 1")
+    return threads
+
+
+def onnx_session(resource, threads: int | None):  # type: ignore[no-untyped-def]
+    """An onnxruntime CPU session over a packaged model file, as every model here runs."""
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    opts.inter_op_num_threads = 1
+    if threads is not None:
+        opts.intra_op_num_threads = threads
+    opts.log_severity_level = 3
+    if os.environ.get("CONFLICTWIRE_EMBED_SPIN", "0") != "1":
+        # No busy-waiting worker threads: on a loaded 2-core machine spinning made 2 threads
+        # slower than 1 (190 vs 340 sentences/s); set CONFLICTWIRE_EMBED_SPIN=1 to allow it.
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    # A path when the package is on disk (onnxruntime reads it without a Python copy),
+    # else the bytes (a zipped install).
+    with resources.as_file(resource) as path:
+        return ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
+
+
 class SentenceEmbedder:
     """all-MiniLM-L6-v2 sentence embeddings on the CPU with onnxruntime.
 
@@ -78,40 +109,18 @@ class SentenceEmbedder:
     """
 
     def __init__(self, threads: int | None = None, max_seq_length: int | None = None) -> None:
-        import onnxruntime as ort
-
         meta = model_info()
         self.info = meta
         limit = int(meta["max_seq_length"])
         self.max_seq_length = limit if max_seq_length is None else int(max_seq_length)
         if not 2 < self.max_seq_length <= 512:
             raise ValueError(f"max_seq_length must be in 3..512, not {self.max_seq_length}")
-        if threads is None and os.environ.get("CONFLICTWIRE_EMBED_THREADS"):
-            threads = int(os.environ["CONFLICTWIRE_EMBED_THREADS"])
-        self.threads = threads
+        self.threads = threads = cpu_threads(threads)
 
         self.tokenizer = _bert_tokenizer(
             _resource(VOCAB_FILE).read_text(encoding="utf-8"),
             lowercase=bool(meta.get("do_lower_case", True)), max_length=self.max_seq_length)
-
-        opts = ort.SessionOptions()
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        opts.inter_op_num_threads = 1
-        if threads is not None:
-            if threads < 1:
-                raise ValueError("threads must be >= 1")
-            opts.intra_op_num_threads = threads
-        opts.log_severity_level = 3
-        if os.environ.get("CONFLICTWIRE_EMBED_SPIN", "0") != "1":
-            # No busy-waiting worker threads: on a loaded 2-core machine spinning made 2 threads
-            # slower than 1 (190 vs 340 sentences/s); set CONFLICTWIRE_EMBED_SPIN=1 to allow it.
-            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        # A path when the package is on disk (onnxruntime reads it without a Python copy),
-        # else the bytes (a zipped install).
-        with resources.as_file(_resource(MODEL_FILE)) as path:
-            self.session = ort.InferenceSession(str(path), sess_options=opts,
-                                                providers=["CPUExecutionProvider"])
+        self.session = onnx_session(_resource(MODEL_FILE), threads)
         self._input_names = {i.name for i in self.session.get_inputs()}
         self._lock = threading.Lock()  # the tokenizer's padding/truncation state is shared
 

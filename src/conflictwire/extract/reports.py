@@ -1002,7 +1002,7 @@ class Extractor:
                     continue  # an English word such as "Front" is no place name here
                 if self.resolver.resolve(cand.text, None) is not None:
                     found.add((cand.start_char, cand.end_char))
-        spans = [doc.char_span(s, e, alignment_mode="expand") for s, e in sorted(set(found.spans()))]
+        spans = [doc.char_span(s, e, alignment_mode="expand") for s, e in found.spans()]
         return [sp for sp in spans if sp is not None]
 
     def _mention_text(self, doc: Doc, sp: Span) -> str:
