@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 
@@ -31,6 +32,10 @@ NONE = "NONE"
 
 
 def _resource(name: str):
+    """A file of the detector: from ``CONFLICTWIRE_DETECTOR_DIR`` when set (a model being compared),
+    else the one the package ships."""
+    if os.environ.get("CONFLICTWIRE_DETECTOR_DIR"):
+        return Path(os.environ["CONFLICTWIRE_DETECTOR_DIR"]) / name
     return resources.files(DATA_PACKAGE).joinpath(MODEL_DIR, name)
 
 
@@ -49,32 +54,6 @@ class Detection:
         return 1.0 - self.none_probability
 
 
-class Prefilter:
-    """The cheap first pass: a logistic regression over word n-grams, distilled from the detector
-    (``tools/train_prefilter.py``), that keeps the sentences the detector may call events (99% of
-    them on held-out real text) so that the detector reads only those."""
-
-    def __init__(self, raw: bytes) -> None:
-        import io
-
-        from conflictwire.extract.typer import text_features
-
-        with np.load(io.BytesIO(raw), allow_pickle=False) as z:
-            self.info = json.loads(bytes(z["meta"]).decode("utf-8"))
-            self.weights = z["weights"].astype(np.float32)
-            self.bias = float(z["bias"])
-        self.index = {f: i for i, f in enumerate(self.info["vocab"])}
-        self.threshold = float(self.info["threshold"])
-        self._features = text_features
-
-    def score(self, text: str) -> float:
-        cols = {self.index[f] for f in self._features(text) if f in self.index}
-        return self.bias + float(self.weights[list(cols)].sum()) if cols else self.bias
-
-    def keeps(self, text: str) -> bool:
-        return self.score(text) >= self.threshold
-
-
 class EventDetector:
     """Sentence-level event probabilities from the fine-tuned encoder."""
 
@@ -91,8 +70,6 @@ class EventDetector:
         self._lock = threading.Lock()
         #: The probability of an event from which a sentence is a mention (stored with the model).
         self.threshold = float(os.environ.get("CONFLICTWIRE_DETECT_THRESHOLD") or self.info.get("threshold", 0.5))
-        pre = _resource("prefilter.npz")
-        self.prefilter = Prefilter(pre.read_bytes()) if pre.is_file() and os.environ.get("CONFLICTWIRE_PREFILTER", "1") != "0" else None
 
     def probabilities(self, pairs: Sequence[tuple[str, str]], batch_size: int = 32) -> np.ndarray:
         """(len(pairs), 31) calibrated probabilities for (sentence, neighbours) pairs, in ``classes`` order."""

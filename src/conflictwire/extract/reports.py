@@ -511,8 +511,7 @@ class Extractor:
     def _detect(self, sents: list[Span]) -> dict[int, Detection]:
         """The detector's verdict on each sentence (with its neighbours as context)."""
         assert self.detector is not None
-        pre = self.detector.prefilter
-        chosen = [i for i, s in enumerate(sents) if len(s) >= 3 and (pre is None or pre.keeps(s.text))][:DETECT_MAX_SENTENCES]
+        chosen = [i for i, s in enumerate(sents) if len(s) >= 3][:DETECT_MAX_SENTENCES]
         if not chosen:
             return {}
         pairs = [(sents[i].text, " ".join(sents[j].text for j in (i - 1, i + 1) if 0 <= j < len(sents)))
