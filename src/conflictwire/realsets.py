@@ -10,7 +10,10 @@ and trained on) or a held-back part (25%, never trained or tuned on; the gate pi
 What each set measures:
 
 - ``rams``: 924 five-sentence news windows (RAMS 1.0 dev), each with one annotated event. Conflict,
-  violent death and injury, arrest and disaster windows expect a report of an accepted type; the
+  violent death and injury, arrest and disaster windows expect a report of an accepted type when
+  the annotated mention is an actual incident (``data/rams_realis.csv``: RAMS marks every mention,
+  also metaphors, hypotheses, generic statements, history and wars named as a whole; those are not
+  scored, and ``eval`` prints how many of them still get a conflict report); the
   others (contacts, transactions, movements, personnel, trials) expect no conflict report. The
   windows are short excerpts, so a "none" window may still mention some other violent event: its
   false-report rate is an upper bound.
@@ -38,7 +41,7 @@ import tarfile
 import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +51,10 @@ HELD_MODULUS = 4
 SETS = ("rams", "muc", "evloc", "geovirus")
 VIOLENT = ("Battles", "Explosions/Remote violence", "Violence against civilians")
 DEFAULT_MAPPING = Path(__file__).resolve().parent / "data" / "real_types.csv"
+#: For each RAMS conflict, death, injury, arrest or disaster mention: whether it is an actual incident
+#: ("actual") or a mention no news coder would code ("not-actual", "historical", "ongoing-general").
+#: Judged by the team from the text alone, without any system output.
+RAMS_REALIS = Path(__file__).resolve().parent / "data" / "rams_realis.csv"
 
 
 class RealSetError(ValueError):
@@ -113,6 +120,7 @@ class RealItem:
     split: str
     published: dt.date | None = None
     focus: tuple[int, int] | None = None  # character span of the annotated trigger, when known
+    realis: str | None = None        # RAMS event mentions: actual, not-actual, historical, ongoing-general
 
 
 def _item(rules: Sequence[Rule], set_name: str, item_id: str, text: str, labels: Sequence[str],
@@ -157,6 +165,7 @@ def load_rams(path: Path, rules: Sequence[Rule]) -> list[RealItem]:
     if not file.is_file():
         raise RealSetError(f"no RAMS file at {file}")
     out = []
+    realis_of = load_realis()
     for n, line in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
@@ -169,8 +178,18 @@ def load_rams(path: Path, rules: Sequence[Rule]) -> list[RealItem]:
             focus = (offs[start], offs[end] + len(tokens[end]))
         except (KeyError, IndexError, TypeError, json.JSONDecodeError) as exc:
             raise RealSetError(f"{file} line {n}: {exc}") from exc
-        out.append(_item(rules, "rams", d["doc_key"], text, [label], None, focus))
+        item = _item(rules, "rams", d["doc_key"], text, [label], None, focus)
+        realis = realis_of.get(item.id) if item.detect == "event" else None
+        if realis is not None:
+            # a mention that is no actual incident expects nothing: it is counted apart, not scored
+            item = replace(item, realis=realis, detect="event" if realis == "actual" else "skip")
+        out.append(item)
     return out
+
+
+def load_realis(path: Path = RAMS_REALIS) -> dict[str, str]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return {row["id"]: row["realis"] for row in csv.DictReader(f)}
 
 
 # -- MUC-3/4 ----------------------------------------------------------------------------------------
@@ -347,6 +366,8 @@ class RealScores:
     typed: int = 0
     type_right: int = 0
     skipped: int = 0
+    not_actual: int = 0          # RAMS mentions that are no actual incident (not scored)
+    not_actual_reported: int = 0  # ... of which the text still got a conflict report
     confidence: list[tuple[float, bool]] = field(default_factory=list)
     missed: Counter[str] = field(default_factory=Counter)
     wrong: Counter[tuple[str, str]] = field(default_factory=Counter)
@@ -361,7 +382,8 @@ class RealScores:
                 "no_report": ratio(self.events - self.detected, self.events),
                 "negatives": self.nones, "false_report_rate": ratio(self.false_reports, self.nones),
                 "typed": self.typed, "type_accepted": ratio(self.type_right, self.typed),
-                "confidence_ece": expected_calibration_error(self.confidence), "skipped": self.skipped}
+                "confidence_ece": expected_calibration_error(self.confidence), "skipped": self.skipped,
+                "not_actual": self.not_actual, "not_actual_reported": ratio(self.not_actual_reported, self.not_actual)}
 
 
 def _focus_report(reports: Sequence[Any], focus: tuple[int, int] | None) -> Any:
@@ -384,6 +406,9 @@ def score_items(items: Sequence[RealItem], reports_per_item: Sequence[Sequence[A
         conflict = [r for r in reports if r.event_type != "Other events"]
         if item.detect == "skip":
             sc.skipped += 1
+            if item.realis is not None and item.realis != "actual":
+                sc.not_actual += 1
+                sc.not_actual_reported += bool(conflict)
         elif item.detect == "none":
             sc.nones += 1
             sc.false_reports += bool(conflict)
@@ -410,11 +435,14 @@ def score_items(items: Sequence[RealItem], reports_per_item: Sequence[Sequence[A
 
 def run(extractor: Any, items: Sequence[RealItem], batch_size: int = 16) -> list[list[Any]]:
     """Extract every item's text; an item whose extraction fails counts as giving no report."""
-    scored = [it for it in items if it.detect != "skip"]
+    def wanted(it: RealItem) -> bool:  # scored, or a RAMS mention counted apart
+        return it.detect != "skip" or it.realis is not None
+
+    scored = [it for it in items if wanted(it)]
     results = iter(extractor.extract_each(((it.text, None, it.published, None) for it in scored), batch_size=batch_size))
     out: list[list[Any]] = []
     for it in items:
-        r = next(results) if it.detect != "skip" else []
+        r = next(results) if wanted(it) else []
         out.append(list(r) if isinstance(r, list) else [])
     return out
 
@@ -438,6 +466,9 @@ def format_scores(name: str, part: str, sc: RealScores) -> str:
         lines.append(f"  type accepted             {d['type_accepted']:.3f}  (n={d['typed']})")
         lines.append(f"  confidence ECE            {d['confidence_ece']:.3f}")
         lines.append("  reliability: " + "  ".join(f"[{lo:.1f},{hi:.1f}) n={n} right={acc:.2f}" for lo, hi, n, acc in reliability_table(sc.confidence) if n))
+    if d["not_actual"]:
+        lines.append(f"  mentions that are no actual incident (metaphor, hypothesis, history, a war as a whole; not scored): "
+                     f"{d['not_actual']}, of which with a conflict report {d['not_actual_reported']:.3f}")
     if sc.missed:
         lines.append("  most missed: " + ", ".join(f"{k} x{v}" for k, v in sc.missed.most_common(6)))
     if sc.wrong:
