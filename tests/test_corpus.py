@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from click.testing import CliRunner
 
 from conflictwire.cli import main
 from conflictwire.events.scoring import events_by_ref
+from conflictwire.extract import detect
 from conflictwire.ingest import read_inputs
 from conflictwire.pipeline import Pipeline
 from conflictwire.store import Store
@@ -65,7 +65,7 @@ _DETECTOR_FAILURES: dict[str, str] = {
     "burkina-diapaga-attack": "the wire's report of the attack is typed apart from the translated one and not merged",
     "pakistan-miran-shah-operation": "the wire's report names the TTP as actor1 where the military's names the army: contested",
 }
-_DETECTOR_ON = os.environ.get("CONFLICTWIRE_DETECTOR", "1") != "0"
+_DETECTOR_ON = detect.default_on()
 
 
 def _gold_param(e: dict) -> object:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 import pytest
+
+from conflictwire.extract import detect
 
 PUB = dt.date(2023, 3, 14)
 
@@ -24,7 +25,7 @@ def test_headlines_in_the_present_are_events(extractor, text, sub):
 
 
 #: Sentences the learned detector (the default extractor) still calls events, known and open (issue 14).
-_DETECTOR_SAYS_EVENT = pytest.mark.xfail(os.environ.get("CONFLICTWIRE_DETECTOR", "1") != "0", strict=False,
+_DETECTOR_SAYS_EVENT = pytest.mark.xfail(detect.default_on(), strict=False,
                                          reason="the learned detector calls this sentence an event (habitual or "
                                                 "metaphorical use of 'attack'); the cue rules keep it out")
 

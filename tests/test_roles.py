@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 import pytest
 
+from conflictwire.extract import detect
 from conflictwire.extract.roles import RoleRanker, default_ranker
 
 PUB = dt.date(2024, 5, 7)
@@ -49,7 +49,7 @@ def test_an_unnamed_perpetrator_is_an_unidentified_group_of_the_country(extracto
     assert a2 == "Military Forces of Mali"
 
 
-@pytest.mark.xfail(os.environ.get("CONFLICTWIRE_DETECTOR", "1") != "0", strict=False,
+@pytest.mark.xfail(detect.default_on(), strict=False,
                    reason="with the learned detector the headline 'Rival armed groups fight near Menaka' makes the "
                           "first report, and the rule actors name the dateline country's army as actor1")
 def test_a_dateline_country_is_no_actor(extractor):

@@ -5,12 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import os
 from pathlib import Path
 
 import pytest
 
-from conflictwire.extract import Extractor
+from conflictwire.extract import Extractor, detect
 from conflictwire.ingest import read_inputs
 from conflictwire.model import Report
 
@@ -48,7 +47,7 @@ DETECTOR_MISSES = ("the learned detector reads the seed's translated, partisan p
                    "(P(event) 0.10), so the evacuation and the surrender give no report; the cue extractor "
                    "(CONFLICTWIRE_DETECTOR=0) passes")
 _detector_misses = pytest.mark.xfail(
-    os.environ.get("CONFLICTWIRE_DETECTOR", "1") != "0", reason=DETECTOR_MISSES, strict=False)
+    detect.default_on(), reason=DETECTOR_MISSES, strict=False)
 
 
 @_detector_misses

@@ -43,6 +43,12 @@ def available() -> bool:
     return _resource("model.int8.onnx").is_file() and _resource("detector.json").is_file()
 
 
+def default_on() -> bool:
+    """Whether the default extractor uses the detector: a model ships and ``CONFLICTWIRE_DETECTOR``
+    is not "0" (which falls back to the codebook cues and the linear typer)."""
+    return os.environ.get("CONFLICTWIRE_DETECTOR", "1") != "0" and available()
+
+
 @dataclass(frozen=True)
 class Detection:
     sub_event_type: str       # the most probable of the 30 types

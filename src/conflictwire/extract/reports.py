@@ -25,6 +25,7 @@ from conflictwire.extract.actors import ActorFinder
 from conflictwire.extract.assemble import ReportSteps, _is_background
 from conflictwire.extract.cues import CueLexicon
 from conflictwire.extract.detect import EventDetector, default_detector
+from conflictwire.extract.detect import default_on as detect_default_on
 from conflictwire.extract.embed import SentenceEmbedder, get_embedder
 from conflictwire.extract.fields import BACKGROUND_DAYS, FieldSteps
 from conflictwire.extract.mentions import (
@@ -103,7 +104,7 @@ class Extractor(MentionSteps, FieldSteps, MergeSteps, ReportSteps):
         typer = default_typer(fast)
         # the learned detector decides which sentences tell of events and their types (README,
         # Evaluation); CONFLICTWIRE_DETECTOR=0 falls back to the codebook cues and the linear typer
-        detector = None if fast or os.environ.get("CONFLICTWIRE_DETECTOR", "1") == "0" else default_detector()
+        detector = default_detector() if not fast and detect_default_on() else None
         embedder = (get_embedder(threads=os.cpu_count() or 1)
                     if detector is not None or (typer is not None and typer.embed_dim) else None)
         return cls(default_nlp(), PlaceResolver(Gazetteer.default()), typer=typer, embedder=embedder,
