@@ -210,6 +210,8 @@ def main() -> int:
                     help="add this many team negatives read beside an event sentence")
     ap.add_argument("--layers", type=int, default=0, help="keep only the encoder's first N layers (0: all six)")
     ap.add_argument("--out", type=Path, default=OUT_DIR)
+    ap.add_argument("--keep-fp32", action="store_true",
+                    help="keep model.fp32.onnx beside the int8 model (to compare quantizations; never shipped)")
     args = ap.parse_args()
 
     import torch
@@ -350,7 +352,8 @@ def main() -> int:
                       dynamic_axes={n: {0: "batch", 1: "seq"} for n in ("input_ids", "attention_mask", "token_type_ids")} | {"logits": {0: "batch"}},
                       opset_version=17, dynamo=False)
     quantize_dynamic(str(fp32), str(args.out / "model.int8.onnx"), weight_type=QuantType.QInt8, per_channel=True)
-    fp32.unlink()
+    if not args.keep_fp32:
+        fp32.unlink()
     (args.out / "vocab.txt").write_bytes((model_dir / "vocab.txt").read_bytes())
     meta = {
         "classes": CLASSES, "none": NONE, "temperature": float(temperature), "max_seq_length": args.max_len,

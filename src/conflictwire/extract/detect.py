@@ -29,6 +29,8 @@ from conflictwire.extract.embed import _bert_tokenizer, cpu_threads, onnx_sessio
 DATA_PACKAGE = "conflictwire.data"
 MODEL_DIR = "detector"
 NONE = "NONE"
+#: Verdicts remembered, by (sentence, neighbours).
+MEMO_SIZE = 8192
 
 
 def _resource(name: str):
@@ -74,11 +76,18 @@ class EventDetector:
                                          max_length=self.max_seq_length)
         self.session = onnx_session(_resource("model.int8.onnx"), cpu_threads(threads))
         self._lock = threading.Lock()
+        self._memo: dict[tuple[str, str], Detection] = {}
+        self._memo_lock = threading.Lock()
         #: The probability of an event from which a sentence is a mention (stored with the model).
         self.threshold = float(os.environ.get("CONFLICTWIRE_DETECT_THRESHOLD") or self.info.get("threshold", 0.5))
 
-    def probabilities(self, pairs: Sequence[tuple[str, str]], batch_size: int = 32) -> np.ndarray:
-        """(len(pairs), 31) calibrated probabilities for (sentence, neighbours) pairs, in ``classes`` order."""
+    def probabilities(self, pairs: Sequence[tuple[str, str]], batch_size: int = 1) -> np.ndarray:
+        """(len(pairs), 31) calibrated probabilities for (sentence, neighbours) pairs, in ``classes`` order.
+
+        One pair at a time by default: the int8 model quantizes its activations over the whole batch
+        (padding included), so a sentence read beside others can get another verdict (6 of 2,986
+        GeoVirus sentences flipped at 16 a batch). Read alone, a sentence's verdict is its own,
+        whatever article or batch it comes in; larger batches are for training-time scoring only."""
         out = np.zeros((len(pairs), len(self.classes)), dtype=np.float32)
         if not pairs:
             return out
@@ -99,7 +108,20 @@ class EventDetector:
         return out
 
     def detect(self, pairs: Sequence[tuple[str, str]]) -> list[Detection]:
-        return [self.best(p) for p in self.probabilities(pairs)]
+        """The verdict on each (sentence, neighbours) pair. A pair's verdict is its own (see
+        ``probabilities``), so the last MEMO_SIZE are remembered: the cheap first reading of an
+        article and its full reading share most pairs."""
+        with self._memo_lock:
+            out = [self._memo.get(p) for p in pairs]
+        todo = [i for i, d in enumerate(out) if d is None]
+        if todo:
+            fresh = [self.best(p) for p in self.probabilities([pairs[i] for i in todo])]
+            with self._memo_lock:
+                for i, d in zip(todo, fresh):
+                    out[i] = self._memo[pairs[i]] = d
+                while len(self._memo) > MEMO_SIZE:
+                    del self._memo[next(iter(self._memo))]
+        return out  # type: ignore[return-value]
 
     def best(self, p: np.ndarray) -> Detection:
         q = p.copy()

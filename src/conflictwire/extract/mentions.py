@@ -201,13 +201,18 @@ class MentionSteps(Steps):
         return scores, best_hit, hits
 
     def _detect(self, sents: list[Span]) -> dict[int, Detection]:
-        """The detector's verdict on each sentence (with its neighbours as context)."""
+        """The detector's verdict on each sentence (with its neighbours as context) that the sieve
+        does not rule out; a sentence it rules out has no verdict, and so no mention."""
         assert self.detector is not None
         chosen = [i for i, s in enumerate(sents) if len(s) >= 3][:DETECT_MAX_SENTENCES]
-        if not chosen:
-            return {}
         pairs = [(sents[i].text, " ".join(sents[j].text for j in (i - 1, i + 1) if 0 <= j < len(sents)))
                  for i in chosen]
+        if self.sieve is not None:
+            kept = self.sieve.keep(pairs)
+            chosen = [i for i, k in zip(chosen, kept) if k]
+            pairs = [p for p, k in zip(pairs, kept) if k]
+        if not chosen:
+            return {}
         return {sents[i].start: d for i, d in zip(chosen, self.detector.detect(pairs))}
 
     def _detected_mention(self, sent: Span, paras: list[int], ctx: ArticleContext) -> Mention | None:

@@ -1,5 +1,9 @@
 """Reports from an article: find event mentions, type them, fill their fields, merge them per incident.
 
+With the learned detector, an article is first read cheaply: sentences split by spaCy's small
+sentence recognizer alone, the sieve, the detector. Only an article with a sentence that may tell of
+an event is parsed in full and read as below; most of a day's news tells of none (``_flags``).
+
 The flow for one article (``Extractor.extract_doc``), a module a step:
 1. each sentence's cues, or the learned detector, give a typed mention (or only support: a weak cue
    such as "the conflict"); hypothetical, future and speculative mentions are dropped: they are not
@@ -15,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+from collections import Counter
 from collections.abc import Iterable, Iterator
 
 from spacy.language import Language
@@ -41,6 +46,8 @@ from conflictwire.extract.mentions import (
 )
 from conflictwire.extract.merge import CLOCK_APART_HOURS, SAME_INCIDENT_KM, MergeSteps
 from conflictwire.extract.roles import RoleRanker, default_ranker
+from conflictwire.extract.sieve import Sieve, default_sieve
+from conflictwire.extract.sieve import enabled as sieve_enabled
 from conflictwire.extract.steps import ArticleContext, Draft, Mention
 from conflictwire.extract.typer import EventTyper, default_typer
 from conflictwire.geo import PlaceResolver
@@ -61,6 +68,11 @@ __all__ = ["BACKGROUND_DAYS", "CLOCK_APART_HOURS", "DETECT_MAX_SENTENCES", "GATE
            "ArticleContext", "Draft", "ExtractionError", "Extractor", "Mention"]
 
 log = logging.getLogger(__name__)
+#: An article is parsed in full when a sentence of its first reading reaches this probability of an
+#: event: half the detector's threshold, since the full parse may split sentences a little otherwise.
+FLAG_PROBABILITY = 0.25
+#: Articles read cheaply at a time before the full parse of those that may tell of events.
+FLAG_CHUNK = 64
 #: The code of an article that made the extractor itself fail (a bug, not bad input).
 INTERNAL_ERROR = "internal-error"
 
@@ -74,11 +86,16 @@ class Extractor(MentionSteps, FieldSteps, MergeSteps, ReportSteps):
     def __init__(self, nlp: Language, resolver: PlaceResolver, actors: ActorDictionary | None = None,
                  countries: CountryTable | None = None, cues: CueLexicon | None = None,
                  typer: EventTyper | None = None, embedder: SentenceEmbedder | None = None,
-                 roles: RoleRanker | None = None, detector: EventDetector | None = None) -> None:
+                 roles: RoleRanker | None = None, detector: EventDetector | None = None,
+                 sieve: Sieve | None = None, splitter: Language | None = None) -> None:
         self.typer = typer
         #: The learned detector and typer; when set, it alone decides which sentences tell of an
         #: event and of which type (cues then only place the trigger).
         self.detector = detector
+        #: The detector's cheap first pass: the sentences it rules out are not read (None: all are).
+        self.sieve = sieve if detector is not None else None
+        #: The sentence splitter of the first, cheap reading (None: every article is parsed in full).
+        self.splitter = splitter if detector is not None else None
         self.embedder = embedder if detector is not None or (typer is not None and typer.embed_dim) else None
         #: The fast typer picks which cue-less sentences are worth embedding at all.
         self.gate = default_typer(fast=True) if self.embedder is not None else None
@@ -98,7 +115,7 @@ class Extractor(MentionSteps, FieldSteps, MergeSteps, ReportSteps):
         ``fast`` finds and types events with the codebook cues and a linear typer instead of the
         learned detector: about 1.4 times a bare spaCy pass instead of 3.5 times, and far less
         accurate on real news (figures in the README)."""
-        from conflictwire.annotate.pipeline import default_nlp
+        from conflictwire.annotate.pipeline import default_nlp, default_splitter
         from conflictwire.geo import Gazetteer, PlaceResolver
 
         typer = default_typer(fast)
@@ -108,7 +125,8 @@ class Extractor(MentionSteps, FieldSteps, MergeSteps, ReportSteps):
         embedder = (get_embedder(threads=os.cpu_count() or 1)
                     if detector is not None or (typer is not None and typer.embed_dim) else None)
         return cls(default_nlp(), PlaceResolver(Gazetteer.default()), typer=typer, embedder=embedder,
-                   detector=detector)
+                   detector=detector, sieve=default_sieve() if detector is not None else None,
+                   splitter=default_splitter() if detector is not None and sieve_enabled() else None)
 
     # -- entry points -------------------------------------------------------------------------
 
@@ -116,6 +134,8 @@ class Extractor(MentionSteps, FieldSteps, MergeSteps, ReportSteps):
                 outlet: str | None = None) -> list[Report]:
         """Reports in one article's text; evidence offsets index into ``text``."""
         read = _readable(text)
+        if not self._flags([read], 1)[0]:
+            return self._finish([], text, read)
         return self._finish(self.extract_doc(self._parse(read), title, published, outlet), text, read)
 
     def extract_many(self, items: Iterable[tuple[str, str | None, dt.date | None, str | None]],
@@ -140,9 +160,21 @@ class Extractor(MentionSteps, FieldSteps, MergeSteps, ReportSteps):
         items = list(items)
         if seconds and items:
             self.warm_up()  # what loads on first use is no article's time
+        for start in range(0, len(items), FLAG_CHUNK):
+            yield from self._extract_part(items[start:start + FLAG_CHUNK], batch_size, seconds)
+
+    def _extract_part(self, items: list[tuple[str, str | None, dt.date | None, str | None]],
+                      batch_size: int, seconds: float | None) -> Iterator[list[Report] | ExtractionError]:
+        """Reports for a part of the items: all read cheaply, those that may tell of events parsed
+        in full and extracted, each under its own limit."""
         reads = [_readable(t) for t, _, _, _ in items]
-        docs = self._parse_all(reads, batch_size)
-        for (text, title, published, outlet), read, doc in zip(items, reads, docs):
+        flags = self._flags(reads, batch_size)
+        docs = self._parse_all([r for r, f in zip(reads, flags) if f], batch_size)
+        for (text, title, published, outlet), read, flag in zip(items, reads, flags):
+            if not flag:
+                yield self._finish([], text, read)
+                continue
+            doc = next(docs)
             try:
                 with time_limit(seconds, "extracting this article"):
                     if isinstance(doc, _Unparsed):
@@ -167,6 +199,28 @@ class Extractor(MentionSteps, FieldSteps, MergeSteps, ReportSteps):
             self._warm = True
             self.extract("Gunmen killed two people and wounded three in an attack on a market in Aleppo on Monday, "
                          "the army said.", "Attack in Aleppo", dt.date(2024, 1, 3), None)
+
+    def _flags(self, reads: list[str], batch_size: int) -> list[bool]:
+        """For each text, whether it is worth a full parse: with no splitter always; else whether a
+        sentence of the first, cheap reading reaches FLAG_PROBABILITY. A text the first reading
+        fails on is parsed in full (and meets its failure there, under its own limit)."""
+        if self.splitter is None or self.detector is None:
+            return [True] * len(reads)
+        flags = [True] * len(reads)
+        short = [i for i, t in enumerate(reads) if len(t) <= PARSE_CHUNK_CHARS]
+        try:
+            docs = list(self.splitter.pipe((reads[i] for i in short), batch_size=batch_size))
+        except Exception as exc:  # noqa: BLE001 - the full parse reads them instead
+            log.warning("first reading failed (%s); parsing in full", exc)
+            return flags
+        for i, doc in zip(short, docs):
+            try:
+                found = self._detect(list(doc.sents))
+            except Exception as exc:  # noqa: BLE001 - the full reading meets it under its own limit
+                log.warning("first reading of a text failed (%s); parsing it in full", exc)
+                continue
+            flags[i] = any(d.event_probability >= FLAG_PROBABILITY for d in found.values())
+        return flags
 
     def _parse_all(self, texts: list[str], batch_size: int) -> Iterator[Doc | _Unparsed]:
         """Docs of short texts parsed together in batches; a long text, or the rest of a batch that
@@ -209,10 +263,15 @@ class Extractor(MentionSteps, FieldSteps, MergeSteps, ReportSteps):
     def extract_doc(self, doc: Doc, title: str | None, published: dt.date | None, outlet: str | None) -> list[Report]:
         """Reports from an annotated article: its context, its event mentions, their fields, merged per
         incident, as reports less those of background."""
-        ctx = self._article_context(doc, title, published, outlet)
         sents = list(doc.sents)
-        mentions = self._mentions(sents, _paragraph_ids(doc), ctx)
+        # mentions first: the article's places are resolved only when it tells of an event
+        found = ArticleContext(published, outlet, Counter(), None, {})
+        mentions = self._mentions(sents, _paragraph_ids(doc), found)
         check_time()
+        if not mentions:
+            return []
+        ctx = self._article_context(doc, title, published, outlet)
+        ctx.detections, ctx.hits, ctx.vectors, ctx.capped = found.detections, found.hits, found.vectors, found.capped
         if self.detector is not None and self.embedder is not None and mentions:
             # embeddings of the event sentences only: reports carry them for clustering across outlets
             chosen = list({m.sent.start: m.sent for m in mentions}.values())

@@ -19,6 +19,7 @@ from conflictwire.extract.dates import clock_hour, part_of_day
 from conflictwire.extract.detect import Detection, EventDetector
 from conflictwire.extract.embed import SentenceEmbedder
 from conflictwire.extract.roles import RoleRanker
+from conflictwire.extract.sieve import Sieve
 from conflictwire.extract.typer import EventTyper
 from conflictwire.geo import PlaceResolver
 from conflictwire.model import Actor, Claimant, DateInfo, Fatalities, Location, Quantity
@@ -103,5 +104,7 @@ class Steps:
     #: The fast typer that picks which cue-less sentences are worth embedding.
     gate: EventTyper | None
     detector: EventDetector | None
+    #: The detector's cheap first pass (``sieve.py``).
+    sieve: Sieve | None
     embedder: SentenceEmbedder | None
     roles: RoleRanker | None
