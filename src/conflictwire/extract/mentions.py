@@ -223,14 +223,9 @@ class MentionSteps(Steps):
         hits = self._hits(sent, ctx)
         scores, best_hit, _ = self.cue_scores(sent, hits)
         sub = det.sub_event_type
-        if sub in best_hit:
-            trigger = best_hit[sub][1].head(sent)
-        elif best_hit:
-            trigger = max(best_hit.values(), key=lambda wh: wh[0])[1].head(sent)
-        else:
-            trigger = _main_event_verb(sent)
+        trigger, mod = _asserted_trigger(sent, sub, hits, best_hit)
         return Mention(sub, max(MENTION_THRESHOLD, scores.get(sub, 0.0)), trigger, sent, paras[sent.start],
-                       modality(trigger, sent), hits, probability=det.probability)
+                       mod, hits, probability=det.probability)
 
     def _mention(self, sent: Span, paras: list[int], ctx: ArticleContext) -> Mention | None:
         """The typed event mention of a sentence, if its cues (and the trained typer) say so."""
@@ -413,6 +408,33 @@ def _is_headline(sent: Span) -> bool:
     alone_before = sent.start == 0 or "\n" in doc[sent.start - 1].text_with_ws
     alone_after = sent.end >= len(doc) or "\n" in doc[sent.end - 1].whitespace_ + (doc[sent.end].text if doc[sent.end].is_space else "")
     return alone_before and alone_after
+
+
+def _asserted_trigger(sent: Span, sub: str, hits: list[CueHit],
+                      best_hit: dict[str, tuple[float, CueHit]]) -> tuple[Token, str]:
+    """The word that stands for the detected event, and its modality.
+
+    The cue of the detected type comes first (the heaviest), then the other cues, else the main
+    verb. A cue in a purpose or complement clause ("marched on Saturday *to protest* the law") is
+    hypothetical while the event itself is not: the first cue that is not hypothetical stands for
+    it, so a sentence is dropped as hypothetical only when every event word in it is."""
+    if not hits:
+        verb = _main_event_verb(sent)
+        return verb, modality(verb, sent)
+    first = best_hit[sub][1] if sub in best_hit else max(best_hit.values(), key=lambda wh: wh[0])[1]
+    ordered = [first] + sorted((h for h in hits if h is not first),
+                               key=lambda h: (h.sub_event_type != sub, -h.weight, h.start))
+    seen: set[int] = set()
+    for h in ordered:
+        tok = h.head(sent)
+        if tok.i in seen:
+            continue
+        seen.add(tok.i)
+        mod = modality(tok, sent)
+        if mod != HYPOTHETICAL:
+            return tok, mod
+    tok = first.head(sent)
+    return tok, modality(tok, sent)
 
 
 def _negated_subject(trigger: Token) -> bool:
