@@ -249,6 +249,16 @@ def test_sentence_of_repeated_cues_is_one_report(extractor):
     assert len(reports) <= 1
 
 
+@pytest.mark.parametrize("junk", ["a. " * 1000, "a. " * 20000, "12 34 56 " * 200, "|".join(["x"] * 500),
+                                  "-- -- -- " * 300])
+def test_text_that_is_no_prose_gives_no_report(extractor, junk):
+    (reports,) = list(extractor.extract_each([(junk, None, None, None)], seconds=None))
+    assert reports == []
+    # the same junk after a real report costs nothing of it
+    (reports,) = list(extractor.extract_each([(GOOD + "\n\n" + junk, None, None, None)], seconds=None))
+    assert len(reports) == 1
+
+
 def test_one_failing_article_costs_only_itself(extractor, monkeypatch):
     real = extractor.extract_doc
 

@@ -204,7 +204,7 @@ class MentionSteps(Steps):
         """The detector's verdict on each sentence (with its neighbours as context) that the sieve
         does not rule out; a sentence it rules out has no verdict, and so no mention."""
         assert self.detector is not None
-        chosen = [i for i, s in enumerate(sents) if len(s) >= 3][:DETECT_MAX_SENTENCES]
+        chosen = [i for i, s in enumerate(sents) if len(s) >= 3 and not _degenerate(s)][:DETECT_MAX_SENTENCES]
         pairs = [(sents[i].text, " ".join(sents[j].text for j in (i - 1, i + 1) if 0 <= j < len(sents)))
                  for i in chosen]
         if self.sieve is not None:
@@ -408,6 +408,15 @@ def _is_headline(sent: Span) -> bool:
     alone_before = sent.start == 0 or "\n" in doc[sent.start - 1].text_with_ws
     alone_after = sent.end >= len(doc) or "\n" in doc[sent.end - 1].whitespace_ + (doc[sent.end].text if doc[sent.end].is_space else "")
     return alone_before and alone_after
+
+
+def _degenerate(sent: Span) -> bool:
+    """A "sentence" that is no prose: a long run of few words repeated ("a. a. a. ..."), or one with
+    almost no words at all. The detector was never shown such text and may call it anything."""
+    words = [t.lower_ for t in sent if t.is_alpha]
+    if len(sent) > 20 and len(words) < len(sent) // 4:
+        return True
+    return len(words) > 20 and len(set(words)) < len(words) // 5
 
 
 def _asserted_trigger(sent: Span, sub: str, hits: list[CueHit],
