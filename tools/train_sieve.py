@@ -57,9 +57,8 @@ def pool(root: Path) -> list[dict]:
     return out
 
 
-def teacher(rows: list[dict], cache: Path) -> np.ndarray:
+def teacher(det: EventDetector, rows: list[dict], cache: Path) -> np.ndarray:
     """The detector's P(event) for each row (cached by the rows' text and the model's hash)."""
-    det = EventDetector()
     h = hashlib.sha256(json.dumps(det.info.get("sha256", {}), sort_keys=True).encode())
     for r in rows:
         h.update((r["target"] + "\x00" + r["context"] + "\x01").encode())
@@ -93,8 +92,9 @@ def main() -> int:
         rows.append({"key": e["key"], "doc": doc, "target": e["target"], "context": e["context"],
                      "gold": NONE not in e["accept"]})
     rows += pool(args.real)
-    pe = teacher(rows, args.cache)
-    det_threshold = EventDetector().threshold
+    det = EventDetector()
+    pe = teacher(det, rows, args.cache)
+    det_threshold = det.threshold
     y = np.array([bool(r["gold"]) or p >= LABEL_P for r, p in zip(rows, pe)])
     must = np.array([bool(r["gold"]) or p >= det_threshold for r, p in zip(rows, pe)])
     # GeoVirus (news of outbreaks, health and farming) is never fitted on: it is the speed benchmark's
@@ -153,7 +153,7 @@ def main() -> int:
     print(json.dumps(figures, indent=1), flush=True)
     w = clf.coef_[0]
     keep = np.abs(w) >= 1e-3
-    info = {"data_keys_sha256": digest, "teacher": EventDetector().info.get("sha256", {}),
+    info = {"data_keys_sha256": digest, "teacher": det.info.get("sha256", {}),
             "label": f"gold event, or detector P(event) >= {LABEL_P}", "recall_target": args.recall,
             "figures": figures}
     sieve.save(str(args.out), [v for v, k in zip(vocab, keep) if k], w[keep], float(clf.intercept_[0]), threshold, info)

@@ -3,6 +3,7 @@ and the article's places, resolved once."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections import Counter
@@ -123,8 +124,9 @@ class FieldSteps(Steps):
                     best = (loc, score, ent.start_char, ent.end_char)
         return best
 
-    def _article_context(self, doc: Doc, title: str | None, published: dt.date | None, outlet: str | None) -> ArticleContext:
-        """Places of the whole article resolved once, with a country prior from the article itself."""
+    def _article_context(self, doc: Doc, title: str | None, ctx: ArticleContext) -> ArticleContext:
+        """``ctx`` with the places of the whole article resolved once, with a country prior from the
+        article itself."""
         spans = self._place_spans(doc)
         bounds = [(sp.start_char, sp.end_char) for sp in spans]
         # geoparse's resolution: two-pass country vote, "X, Y" / "X in Y" containment, previous place as anchor
@@ -155,9 +157,9 @@ class FieldSteps(Steps):
             # no place resolved: the countries the text names ("Iraqi police", "in Cameroon") stand in
             country_counts = Counter(c.iso2 for c in (self.countries.find(e.text) for e in doc.ents
                                                       if e.label_ in ("GPE", "NORP")) if c is not None)
-        return ArticleContext(published, outlet, country_counts,
-                              main, places, self._dominant_group(doc), dateline,
-                              [sp for sp in spans if (sp.start_char, sp.end_char) in places])
+        return dataclasses.replace(ctx, country_counts=country_counts, main_place=main, places=places,
+                                   dominant_group=self._dominant_group(doc), dateline_end=dateline,
+                                   place_spans=[sp for sp in spans if (sp.start_char, sp.end_char) in places])
 
     def _place_spans(self, doc: Doc) -> list[Span]:
         """Place mentions: NER places, mislabelled strong places, additions names, and capitalised

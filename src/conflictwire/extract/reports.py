@@ -204,7 +204,7 @@ class Extractor(MentionSteps, FieldSteps, MergeSteps, ReportSteps):
         """For each text, whether it is worth a full parse: with no splitter always; else whether a
         sentence of the first, cheap reading reaches FLAG_PROBABILITY. A text the first reading
         fails on is parsed in full (and meets its failure there, under its own limit)."""
-        if self.splitter is None or self.detector is None:
+        if self.splitter is None:  # set only beside a detector
             return [True] * len(reads)
         flags = [True] * len(reads)
         short = [i for i, t in enumerate(reads) if len(t) <= PARSE_CHUNK_CHARS]
@@ -265,14 +265,13 @@ class Extractor(MentionSteps, FieldSteps, MergeSteps, ReportSteps):
         incident, as reports less those of background."""
         sents = list(doc.sents)
         # mentions first: the article's places are resolved only when it tells of an event
-        found = ArticleContext(published, outlet, Counter(), None, {})
-        mentions = self._mentions(sents, _paragraph_ids(doc), found)
+        ctx = ArticleContext(published, outlet, Counter(), None, {})
+        mentions = self._mentions(sents, _paragraph_ids(doc), ctx)
         check_time()
         if not mentions:
             return []
-        ctx = self._article_context(doc, title, published, outlet)
-        ctx.detections, ctx.hits, ctx.vectors, ctx.capped = found.detections, found.hits, found.vectors, found.capped
-        if self.detector is not None and self.embedder is not None and mentions:
+        ctx = self._article_context(doc, title, ctx)
+        if self.detector is not None and self.embedder is not None:
             # embeddings of the event sentences only: reports carry them for clustering across outlets
             chosen = list({m.sent.start: m.sent for m in mentions}.values())
             ctx.vectors = dict(zip((s.start for s in chosen), self.embedder.embed([s.text for s in chosen])))

@@ -14,8 +14,6 @@ parsed in full (no cheap first reading: see ``reports.Extractor._flags``), to co
 
 from __future__ import annotations
 
-import io
-import json
 import os
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
@@ -23,7 +21,7 @@ from importlib import resources
 
 import numpy as np
 
-from conflictwire.extract.typer import text_features
+from conflictwire.extract.typer import read_model, text_features, write_model
 
 MODEL_FILE = "sieve.npz"
 
@@ -49,11 +47,10 @@ class Sieve:
 
     @classmethod
     def load(cls, data: bytes | None = None) -> Sieve:
-        raw = data if data is not None else resources.files("conflictwire.data").joinpath(MODEL_FILE).read_bytes()
-        with np.load(io.BytesIO(raw), allow_pickle=False) as z:
-            meta = json.loads(bytes(z["meta"]).decode("utf-8"))
-            return cls({w: i for i, w in enumerate(meta["vocab"])}, z["weights"], float(meta["bias"]),
-                       float(meta["threshold"]), meta.get("info"))
+        """The packaged sieve (or one given as the bytes of its .npz file)."""
+        arrays, meta = read_model(data, MODEL_FILE)
+        return cls({w: i for i, w in enumerate(meta["vocab"])}, arrays["weights"], float(meta["bias"]),
+                   float(meta["threshold"]), meta.get("info"))
 
     def score(self, sentence: str, context: str) -> float:
         idx = {self.vocab[f] for f in features(sentence, context) if f in self.vocab}
@@ -66,9 +63,9 @@ class Sieve:
 
 def save(path: str, vocab: Sequence[str], weights: np.ndarray, bias: float, threshold: float,
          info: Mapping[str, object]) -> None:
-    meta = {"vocab": list(vocab), "bias": float(bias), "threshold": float(threshold), "info": dict(info)}
-    np.savez_compressed(path, weights=weights.astype(np.float16),
-                        meta=np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8))
+    """Write a sieve file in the typer's format (float16 weights, JSON metadata)."""
+    write_model(path, {"vocab": list(vocab), "bias": float(bias), "threshold": float(threshold), "info": dict(info)},
+                weights=weights.astype(np.float16))
 
 
 def enabled() -> bool:

@@ -7,11 +7,13 @@ library is needed at run time, and nothing is downloaded.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 from importlib import resources
 
 import numpy as np
@@ -62,14 +64,10 @@ class EventTyper:
     @classmethod
     def load(cls, data: bytes | None = None, name: str = MODEL_FILE) -> EventTyper:
         """A packaged model by file name (or one given as the bytes of an .npz file)."""
-        import io
-
-        raw = data if data is not None else resources.files("conflictwire.data").joinpath(name).read_bytes()
-        with np.load(io.BytesIO(raw), allow_pickle=False) as z:
-            meta = json.loads(bytes(z["meta"]).decode("utf-8"))
-            return cls({w: i for i, w in enumerate(meta["vocab"])}, meta["classes"], z["weights"], z["bias"],
-                       float(meta.get("temperature", 1.0)), int(meta.get("embed_dim", 0)),
-                       float(meta.get("embed_scale", 1.0)))
+        arrays, meta = read_model(data, name)
+        return cls({w: i for i, w in enumerate(meta["vocab"])}, meta["classes"], arrays["weights"], arrays["bias"],
+                   float(meta.get("temperature", 1.0)), int(meta.get("embed_dim", 0)),
+                   float(meta.get("embed_scale", 1.0)))
 
     def vectorize(self, text: str, cue_scores: Mapping[str, float], embedding: np.ndarray | None = None) -> np.ndarray:
         """The feature vector: binary n-gram presence, the cue scores (log-scaled), then the sentence
@@ -108,9 +106,20 @@ class EventTyper:
 def save(path: str, vocab: Iterable[str], classes: list[str], weights: np.ndarray, bias: np.ndarray,
          info: Mapping[str, object]) -> None:
     """Write a model file: float16 weights (small, ample precision for a linear model) and metadata."""
-    meta = {"vocab": list(vocab), "classes": classes, **info}
-    np.savez_compressed(path, weights=weights.astype(np.float16), bias=bias.astype(np.float32),
-                        meta=np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8))
+    write_model(path, {"vocab": list(vocab), "classes": classes, **info},
+                weights=weights.astype(np.float16), bias=bias.astype(np.float32))
+
+
+def write_model(path: Any, meta: Mapping[str, object], **arrays: np.ndarray) -> None:
+    """The packaged linear models' file format: compressed .npz arrays and a JSON ``meta`` entry."""
+    np.savez_compressed(path, **arrays, meta=np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8))
+
+
+def read_model(data: bytes | None, name: str) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """The arrays and metadata of a model file: the bytes given, else the packaged file ``name``."""
+    raw = data if data is not None else resources.files("conflictwire.data").joinpath(name).read_bytes()
+    with np.load(io.BytesIO(raw), allow_pickle=False) as z:
+        return {k: z[k] for k in z.files if k != "meta"}, json.loads(bytes(z["meta"]).decode("utf-8"))
 
 
 @lru_cache(maxsize=2)
