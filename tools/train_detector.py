@@ -17,7 +17,11 @@ Training text (the held-back parts of every set are never read here):
   document-level gate only): their labels map to a *set* of acceptable types through
   ``src/conflictwire/data/real_types.csv`` ("a violent event", "a protest or riot", "no conflict event"), and the loss
   is the negative log of the probability of the whole set (partial-label learning), so a coarse
-  real label teaches what it knows and no more.
+  real label teaches what it knows and no more;
+- every other sentence of the RAMS development windows, with the team's label of it
+  (``train/real/rams_sentences.csv``: NONE, or the type of the specific incident that happened which
+  it tells of, judged from the text by the brief in ``train/real/README.md``): real news prose of
+  every kind (reported speech, opinion, captions), where most violent words tell of no event.
 
 A calibration slice (one development item in ten, by hash) is kept out of training; the temperature
 that best fits it is stored with the model, so that the probability of the chosen type means what
@@ -29,6 +33,7 @@ Writes ``src/conflictwire/data/detector/{model.int8.onnx, vocab.txt, detector.js
 from __future__ import annotations
 
 import argparse
+import csv
 import hashlib
 import json
 import math
@@ -52,6 +57,8 @@ from conflictwire import evaluation, realsets  # noqa: E402
 from conflictwire.taxonomy import SUB_EVENT_TYPES  # noqa: E402
 
 OUT_DIR = ROOT / "src" / "conflictwire" / "data" / "detector"
+#: The team's label of every sentence of the RAMS development windows (ids and labels, no RAMS text).
+RAMS_SENTENCES = ROOT / "train" / "real" / "rams_sentences.csv"
 NONE = "NONE"
 CLASSES = [t.name for t in SUB_EVENT_TYPES] + [NONE]
 OTHER_EVENTS = {t.name for t in SUB_EVENT_TYPES if t.event_type == "Other events"}
@@ -106,16 +113,70 @@ def team_examples() -> list[dict]:
     return out
 
 
+def rams_windows(root: Path) -> dict[str, tuple[list[str], int]]:
+    """Each RAMS window's own sentences (detokenized) and the index of the one holding its trigger."""
+    out = {}
+    file = root / "rams" / "dev.jsonlines"
+    for line in file.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            d = json.loads(line)
+            start, seen, focus = d["evt_triggers"][0][0], 0, 0
+            for k, s in enumerate(d["sentences"]):
+                if seen <= start < seen + len(s):
+                    focus = k
+                seen += len(s)
+            out[d["doc_key"]] = ([realsets.detokenize(s)[0] for s in d["sentences"]], focus)
+    return out
+
+
+def rams_sentence_labels(path: Path = RAMS_SENTENCES) -> dict[tuple[str, int], str]:
+    """The team's label of every sentence of the RAMS development windows (``train/real``): NONE or
+    the sub-event type of the specific incident that happened which the sentence tells of."""
+    if not path.is_file():
+        return {}
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = {(r["doc_key"], int(r["sent"])): r["label"] for r in csv.DictReader(f)}
+    bad = sorted({v for v in rows.values() if v not in CLASSES})
+    if bad:
+        raise SystemExit(f"{path}: labels that are no class: {bad}")
+    return rows
+
+
+def rams_sentence_examples(item: realsets.RealItem, window: tuple[list[str], int],
+                           labels: dict[tuple[str, int], str], focus_accept: list[str] | None) -> list[dict]:
+    """Every sentence of a RAMS development window with the team's label; the trigger's sentence keeps
+    the label of the annotated mention (``focus_accept``) when it has one."""
+    sents, focus = window
+    out = []
+    for k, target in enumerate(sents):
+        label = labels.get((item.id, k))
+        accept = focus_accept if k == focus and focus_accept else ([label] if label else None)
+        if not accept or not target.strip():
+            continue
+        near = " ".join(sents[j] for j in (k - 1, k + 1) if 0 <= j < len(sents))
+        source = "rams-sentence" if k != focus or not focus_accept else "rams"
+        out.append({"key": f"rams-sentence:{item.id}:{k}", "source": source, "target": target, "context": near,
+                    "accept": accept})
+    return out
+
+
 def real_examples(root: Path) -> list[dict]:
     out = []
     sets = realsets.load_sets(root, ["rams", "evloc", "geovirus"])
     no_event = sorted(OTHER_EVENTS | {NONE})
+    labels = rams_sentence_labels()
+    windows = rams_windows(root) if labels else {}
     for name, items in sets.items():
         for it in items:
             if it.split != "dev":
                 continue
             # a RAMS mention that is no actual incident (metaphor, hypothesis, history) teaches "no event"
             not_actual = it.realis in ("not-actual", "historical")
+            if name == "rams" and (it.id, 0) in labels:
+                focus_accept = None if it.detect == "skip" and not not_actual else \
+                    (sorted(it.accept) if it.detect == "event" else no_event)
+                out += rams_sentence_examples(it, windows[it.id], labels, focus_accept or None)
+                continue
             if it.detect == "skip" and not not_actual:
                 continue
             if name == "geovirus":
