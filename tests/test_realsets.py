@@ -140,3 +140,40 @@ def test_muc_templates_give_target_strings():
     assert len(texts) == 1700
     label, names = fills["DEV-MUC3-0001"][0]
     assert label == "KIDNAPPING" and "PEASANTS" in names
+
+
+def test_team_labels_of_rams_sentences_cover_only_the_development_part():
+    """The sentence labels the detector trains on: valid types, and never a held-back window (which
+    would let training see what the gate judges)."""
+    import csv
+
+    from conflictwire.taxonomy import SUB_EVENT_TYPES
+
+    path = Path(__file__).resolve().parents[1] / "train" / "real" / "rams_sentences.csv"
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    classes = {t.name for t in SUB_EVENT_TYPES} | {"NONE"}
+    assert rows and {r["label"] for r in rows} <= classes
+    assert {realsets.split_of("rams", r["doc_key"]) for r in rows} == {"dev"}
+    keys = [(r["doc_key"], int(r["sent"])) for r in rows]
+    assert len(keys) == len(set(keys))
+    # every window's sentences are numbered from 0 without gaps
+    by_window: dict[str, list[int]] = {}
+    for doc, k in keys:
+        by_window.setdefault(doc, []).append(k)
+    assert all(sorted(v) == list(range(len(v))) for v in by_window.values())
+
+
+def test_recall_of_attacks_killings_injuries_arrests_and_protests_is_counted_apart():
+    """The floor names paragraphs that tell of an attack, killing, injury, arrest or protest: a
+    surrender or a fire missed lowers recall, but not that figure."""
+    def item(label):
+        return realsets.RealItem("rams", label, "text", (label,), "event", frozenset({"Attack"}), "dev")
+
+    items = [item("life.die.deathcausedbyviolentevents"), item("justice.arrestjaildetain.arrestjaildetain"),
+             item("conflict.yield.surrender"), item("disaster.fireexplosion.fireexplosion")]
+    some = [FakeReport("Attack", "Violence against civilians", 0.9)]
+    sc = realsets.score_items(items, [some, [], [], some]).to_dict()
+    assert sc["recall"] == 0.5
+    assert sc["core_events"] == 2 and sc["core_recall"] == 0.5
+    assert "killing, injury, arrest or protest  0.500  (n=2)" in realsets.format_scores("rams", "dev", realsets.score_items(items, [some, [], [], some]))

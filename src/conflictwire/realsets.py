@@ -357,10 +357,22 @@ def load_sets(root: Path, names: Iterable[str] = SETS, mapping: Path = DEFAULT_M
 # -- scoring ----------------------------------------------------------------------------------------
 
 
+#: RAMS labels of an attack, a killing, an injury, an arrest or a protest: the paragraphs the
+#: issue's recall floor names ("a report for at least 95% of real news paragraphs that tell of ...").
+CORE_RAMS_LABELS = ("conflict.attack.", "conflict.demonstrate.", "life.die.", "life.injure.", "justice.arrestjaildetain.")
+
+
+def is_core(item: RealItem) -> bool:
+    """Whether an event item tells of an attack, killing, injury, arrest or protest (RAMS only)."""
+    return item.set == "rams" and any(item.labels[0].startswith(p) for p in CORE_RAMS_LABELS)
+
+
 @dataclass
 class RealScores:
     events: int = 0
     detected: int = 0
+    core_events: int = 0     # of the events: attacks, killings, injuries, arrests, protests (RAMS)
+    core_detected: int = 0
     nones: int = 0
     false_reports: int = 0
     typed: int = 0
@@ -379,6 +391,7 @@ class RealScores:
             return a / b if b else float("nan")
 
         return {"events": self.events, "recall": ratio(self.detected, self.events),
+                "core_events": self.core_events, "core_recall": ratio(self.core_detected, self.core_events),
                 "no_report": ratio(self.events - self.detected, self.events),
                 "negatives": self.nones, "false_report_rate": ratio(self.false_reports, self.nones),
                 "typed": self.typed, "type_accepted": ratio(self.type_right, self.typed),
@@ -415,6 +428,9 @@ def score_items(items: Sequence[RealItem], reports_per_item: Sequence[Sequence[A
         else:
             sc.events += 1
             sc.detected += bool(reports)
+            if is_core(item):
+                sc.core_events += 1
+                sc.core_detected += bool(reports)
             if not reports:
                 sc.missed[item.labels[0]] += 1
             if item.accept:
@@ -460,6 +476,8 @@ def format_scores(name: str, part: str, sc: RealScores) -> str:
     lines = [f"== real set {name} ({part}): {d['events']} with an event, {d['negatives']} without, {d['skipped']} not scored"]
     if d["events"]:
         lines.append(f"  report for an event text  {d['recall']:.3f}   (no report: {d['no_report']:.3f})")
+    if d["core_events"]:
+        lines.append(f"    of an attack, killing, injury, arrest or protest  {d['core_recall']:.3f}  (n={d['core_events']})")
     if d["negatives"]:
         lines.append(f"  false conflict report     {d['false_report_rate']:.3f}  (n={d['negatives']})")
     if d["typed"]:
