@@ -167,13 +167,8 @@ class MentionSteps(Steps):
             return True
         if head.lemma_.lower() == "shell" and head.pos_ == "NOUN" and any(c.lower_ == "of" for c in kids):
             return True  # "the blackened shell of the workshop": what is left of a building, not shelling
-        if hit.sub_event_type == "Non-violent transfer of territory" and head.lemma_.lower().startswith("evacu"):
-            # "Rescuers evacuated 60 residents", "the evacuation of the wounded": people taken to safety,
-            # not ground handed over ("troops evacuated the town", "the evacuation of the fighters")
-            moved = {w for c in kids if c.dep_ in ("dobj", "nsubjpass", "prep")
-                     for t in c.subtree for w in (t.lemma_.lower(), t.lower_)}
-            if moved & (_CIVILIAN_WORDS | _RESCUED) and not moved & _ARMED_TARGETS:
-                return True
+        if hit.sub_event_type == "Non-violent transfer of territory" and _evacuates_people(head):
+            return True
         # "combat zone", "front line": a modifier of another noun is no event of its own
         return head.dep_ == "compound" and hit.weight < 1.2
 
@@ -223,6 +218,9 @@ class MentionSteps(Steps):
         hits = self._hits(sent, ctx)
         scores, best_hit, _ = self.cue_scores(sent, hits)
         sub = det.sub_event_type
+        if sub == "Non-violent transfer of territory" and any(_evacuates_people(t) for t in sent) \
+                and not any(h.sub_event_type == sub for h in hits):
+            return None  # the codebook's rule holds over the detector: moving people to safety hands over no ground
         trigger, mod = _asserted_trigger(sent, sub, hits, best_hit)
         return Mention(sub, max(MENTION_THRESHOLD, scores.get(sub, 0.0)), trigger, sent, paras[sent.start],
                        mod, hits, probability=det.probability)
@@ -454,3 +452,13 @@ def _negated_subject(trigger: Token) -> bool:
                 d.dep_ == "det" and d.lower_ == "no" for d in c.children)):
             return True
     return False
+
+
+def _evacuates_people(head: Token) -> bool:
+    """"Rescuers evacuated 60 residents", "the evacuation of the wounded": people taken to safety, not
+    ground handed over ("troops evacuated the town", "the evacuation of the fighters")."""
+    if not head.lemma_.lower().startswith("evacu"):
+        return False
+    moved = {w for c in head.children if c.dep_ in ("dobj", "nsubjpass", "prep")
+             for t in c.subtree for w in (t.lemma_.lower(), t.lower_)}
+    return bool(moved & (_CIVILIAN_WORDS | _RESCUED)) and not moved & _ARMED_TARGETS
