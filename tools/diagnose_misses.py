@@ -23,15 +23,9 @@ import collections
 import sys
 from pathlib import Path
 
-from conflictwire.extract.mentions import _degenerate
+from conflictwire.extract.mentions import detector_pairs
 from conflictwire.extract.reports import FLAG_PROBABILITY, Extractor
 from conflictwire.realsets import iter_parts, load_sets, run
-
-
-def _pairs(sents):
-    chosen = [i for i, s in enumerate(sents) if len(s) >= 3 and not _degenerate(s)]
-    return chosen, [(sents[i].text, " ".join(sents[j].text for j in (i - 1, i + 1) if 0 <= j < len(sents)))
-                    for i in chosen]
 
 
 def diagnose(ex: Extractor, text: str) -> tuple[str, float, str]:
@@ -41,7 +35,7 @@ def diagnose(ex: Extractor, text: str) -> tuple[str, float, str]:
     thr = det.threshold
     # the full reading without the sieve: what the detector says of every sentence
     doc = ex.nlp(text)
-    _, pairs = _pairs(list(doc.sents))
+    _, pairs = detector_pairs(list(doc.sents))
     found = det.detect(pairs)
     best = max(range(len(pairs)), key=lambda k: found[k].event_probability) if pairs else -1
     top_p = found[best].event_probability if pairs else 0.0
@@ -54,7 +48,7 @@ def diagnose(ex: Extractor, text: str) -> tuple[str, float, str]:
             return "sieve", top_p, top_s
     if ex.splitter is not None:
         first = list(ex.splitter(text).sents)
-        _, fpairs = _pairs(first)
+        _, fpairs = detector_pairs(first)
         keep = sieve.keep(fpairs) if sieve is not None else [True] * len(fpairs)
         fp = [d.event_probability for d in det.detect([p for p, k in zip(fpairs, keep) if k])]
         if not any(p >= FLAG_PROBABILITY for p in fp):

@@ -150,11 +150,12 @@ def rams_sentence_examples(item: realsets.RealItem, window: tuple[list[str], int
     out = []
     for k, target in enumerate(sents):
         label = labels.get((item.id, k))
-        accept = focus_accept if k == focus and focus_accept else ([label] if label else None)
+        annotated = k == focus and bool(focus_accept)
+        accept = focus_accept if annotated else ([label] if label else None)
         if not accept or not target.strip():
             continue
         near = " ".join(sents[j] for j in (k - 1, k + 1) if 0 <= j < len(sents))
-        source = "rams-sentence" if k != focus or not focus_accept else "rams"
+        source = "rams" if annotated else "rams-sentence"
         out.append({"key": f"rams-sentence:{item.id}:{k}", "source": source, "target": target, "context": near,
                     "accept": accept})
     return out
@@ -175,7 +176,7 @@ def real_examples(root: Path) -> list[dict]:
             if name == "rams" and (it.id, 0) in labels:
                 focus_accept = None if it.detect == "skip" and not not_actual else \
                     (sorted(it.accept) if it.detect == "event" else no_event)
-                out += rams_sentence_examples(it, windows[it.id], labels, focus_accept or None)
+                out += rams_sentence_examples(it, windows[it.id], labels, focus_accept)
                 continue
             if it.detect == "skip" and not not_actual:
                 continue

@@ -199,9 +199,7 @@ class MentionSteps(Steps):
         """The detector's verdict on each sentence (with its neighbours as context) that the sieve
         does not rule out; a sentence it rules out has no verdict, and so no mention."""
         assert self.detector is not None
-        chosen = [i for i, s in enumerate(sents) if len(s) >= 3 and not _degenerate(s)][:DETECT_MAX_SENTENCES]
-        pairs = [(sents[i].text, " ".join(sents[j].text for j in (i - 1, i + 1) if 0 <= j < len(sents)))
-                 for i in chosen]
+        chosen, pairs = detector_pairs(sents)
         if self.sieve is not None:
             kept = self.sieve.keep(pairs)
             chosen = [i for i, k in zip(chosen, kept) if k]
@@ -462,3 +460,11 @@ def _evacuates_people(head: Token) -> bool:
     moved = {w for c in head.children if c.dep_ in ("dobj", "nsubjpass", "prep")
              for t in c.subtree for w in (t.lemma_.lower(), t.lower_)}
     return bool(moved & (_CIVILIAN_WORDS | _RESCUED)) and not moved & _ARMED_TARGETS
+
+
+def detector_pairs(sents: list[Span]) -> tuple[list[int], list[tuple[str, str]]]:
+    """The sentences the detector may read (not too short, not junk, the first DETECT_MAX_SENTENCES)
+    by index, and for each its (sentence, neighbours) pair."""
+    chosen = [i for i, s in enumerate(sents) if len(s) >= 3 and not _degenerate(s)][:DETECT_MAX_SENTENCES]
+    return chosen, [(sents[i].text, " ".join(sents[j].text for j in (i - 1, i + 1) if 0 <= j < len(sents)))
+                    for i in chosen]
